@@ -1,0 +1,89 @@
+/**
+ * The sandbox's public contract: what tests, the CLI's `sandbox` mode, the server's `--sandbox`
+ * mode, the demo and the benchmarks rely on. The implementation lives beside this file.
+ */
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Bearer token the sandbox accepts. Default: a random one. */
+  token?: string;
+  /** Starting credit balance. Default 1000. */
+  credits?: number;
+  /** Person ids that exist. Default [1]. */
+  personIds?: number[];
+  /**
+   * Speed of simulated time. 1 (default): a 5-scene generation takes about 10 s.
+   * 100: a hundred times faster. Tests use a large value or `clock`.
+   */
+  timeScale?: number;
+  /** Source of "now" in ms; tests may pass a controllable clock. Default Date.now. */
+  clock?: () => number;
+  /** Seconds a story spends in `creating` before `proposed`; 0 (default) answers `proposed` at once. */
+  creatingSeconds?: number;
+}
+
+export type FaultKind =
+  | { kind: 'latency'; ms: number }
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown }
+  /** Destroys the socket. `when: 'before'` = before the request is handled (nothing happened);
+   *  `'after'` = the request is fully handled (credits may be charged), then the answer is lost. */
+  | { kind: 'reset'; when: 'before' | 'after' }
+  /** Handles the request, then never answers (the client's timeout fires). */
+  | { kind: 'hang'; when: 'before' | 'after' };
+
+export interface FaultRule {
+  fault: FaultKind;
+  /** Only requests whose method matches (e.g. 'POST'). */
+  method?: string;
+  /** Only requests whose path (without query) matches, e.g. /\/approve$/. */
+  path?: RegExp;
+  /** Apply to the next `count` matching requests, then the rule retires. */
+  count?: number;
+  /** Or apply to each matching request with this probability (0–1), until cleared. */
+  rate?: number;
+}
+
+export interface LedgerEntry {
+  at: string;
+  project_id: number;
+  kind: 'approve' | 'regenerate' | 'upscale';
+  credits: number;
+  scene_number?: number;
+}
+
+export interface Ledger {
+  balance: number;
+  spent: number;
+  entries: LedgerEntry[];
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  at: number;
+}
+
+export interface Sandbox {
+  /** API base URL, e.g. http://127.0.0.1:4010/api/v1 — what the client's baseUrl takes. */
+  readonly url: string;
+  /** http://host:port */
+  readonly origin: string;
+  readonly token: string;
+  readonly port: number;
+  ledger(): Ledger;
+  /** Every request handled, oldest first (bounded to the last 10 000). */
+  requests(): RequestRecord[];
+  /** Adds a fault rule; returns a function that removes it. */
+  injectFault(rule: FaultRule): () => void;
+  clearFaults(): void;
+  /** The project's current or next generation fails (status `failed`, `error` set). */
+  failProject(projectId: number): void;
+  /** Merges extra fields into a stored project (e.g. an unknown status or field) for pass-through tests. */
+  patchProject(projectId: number, fields: Record<string, unknown>): void;
+  setCredits(balance: number): void;
+  close(): Promise<void>;
+}
