@@ -1,0 +1,235 @@
+/**
+ * The HTTP transport: one keep-alive undici Pool per client, with connect/headers/body timeouts.
+ * It sends one request and reads the whole answer; it never retries. Every failure comes out as a
+ * `TransportError` whose message has been redacted and which says whether the request could have
+ * reached the server (`phase`), so the caller can decide whether a retry is safe.
+ */
+import { type Dispatcher, Pool } from 'undici';
+import { redact } from './redact.js';
+
+export interface Timeouts {
+  /** TCP/TLS connect. Default 10 000 ms. */
+  connectMs: number;
+  /** Until the response headers arrive. Default 30 000 ms. */
+  headersMs: number;
+  /** Between body chunks. Default 30 000 ms. */
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+
+/**
+ * - `local`: failed before anything was sent (bad argument, client closed, aborted before dispatch).
+ * - `connect`: failed before a connection existed (refused, DNS, connect timeout): provably not received.
+ * - `sent`: failed after the request may have reached the server (reset, timeout, socket error, abort in flight).
+ */
+export type FailurePhase = 'local' | 'connect' | 'sent';
+
+export type FailureReason =
+  | 'refused'
+  | 'dns'
+  | 'connect_timeout'
+  | 'unreachable'
+  | 'tls'
+  | 'headers_timeout'
+  | 'body_timeout'
+  | 'reset'
+  | 'socket'
+  | 'too_large'
+  | 'aborted'
+  | 'closed'
+  | 'invalid'
+  | 'other';
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    message: string,
+    readonly phase: FailurePhase,
+    readonly reason: FailureReason,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+  /** Worth another attempt (for an idempotent request). */
+  get transient(): boolean {
+    return (
+      this.phase !== 'local' &&
+      this.reason !== 'tls' &&
+      this.reason !== 'too_large' &&
+      this.reason !== 'aborted'
+    );
+  }
+}
+
+export interface RawRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Path under the base URL, with query string. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const PRE_CONNECT: Record<string, FailureReason> = {
+  ECONNREFUSED: 'refused',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_NODATA: 'dns',
+  EAI_FAIL: 'dns',
+  UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  ENETDOWN: 'unreachable',
+  EHOSTDOWN: 'unreachable',
+  EADDRNOTAVAIL: 'unreachable',
+};
+
+const AFTER_SEND: Record<string, FailureReason> = {
+  UND_ERR_HEADERS_TIMEOUT: 'headers_timeout',
+  UND_ERR_BODY_TIMEOUT: 'body_timeout',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'socket',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'socket',
+  HPE_INVALID_CONSTANT: 'socket',
+};
+
+function errorCode(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const inner = (e as { errors?: unknown[] }).errors;
+    if (Array.isArray(inner) && inner.length > 0) {
+      const c = errorCode(inner[0]);
+      if (c) return c;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+
+export class HttpTransport {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  readonly origin: string;
+  private closed = false;
+
+  constructor(
+    baseUrl: string,
+    readonly timeouts: Timeouts,
+    private readonly token: string | undefined,
+  ) {
+    const url = new URL(baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError('baseUrl must be an http: or https: URL');
+    }
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(this.origin, {
+      connections: 8,
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.headersMs,
+      bodyTimeout: timeouts.bodyMs,
+      keepAliveTimeout: 4_000,
+    });
+  }
+
+  url(path: string): string {
+    return `${this.origin}${this.basePath}${path}`;
+  }
+
+  async send(req: RawRequest): Promise<RawResponse> {
+    if (this.closed) throw new TransportError('the API client has been closed', 'local', 'closed');
+    if (req.signal?.aborted) throw new TransportError('the call was cancelled', 'local', 'aborted');
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.pool.request({
+        method: req.method,
+        path: `${this.basePath}${req.path}`,
+        headers: req.headers,
+        body: req.body,
+        signal: req.signal,
+      });
+    } catch (err) {
+      throw this.classify(err, req.signal);
+    }
+    try {
+      const text = await readCapped(res.body);
+      return { status: res.statusCode, headers: res.headers, text };
+    } catch (err) {
+      if (err instanceof TransportError) throw err;
+      throw this.classify(err, req.signal, true);
+    }
+  }
+
+  private classify(err: unknown, signal: AbortSignal | undefined, afterHeaders = false): TransportError {
+    const code = errorCode(err);
+    const text = redact(errorText(err), this.token);
+    if (signal?.aborted)
+      return new TransportError('the call was cancelled while in flight', 'sent', 'aborted', code);
+    if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
+      return new TransportError(
+        'the API client has been closed',
+        this.closed ? 'local' : 'sent',
+        'closed',
+        code,
+      );
+    }
+    if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_CHAR') {
+      return new TransportError(`the request could not be built (${text})`, 'local', 'invalid', code);
+    }
+    if (!afterHeaders && code && PRE_CONNECT[code])
+      return new TransportError(text, 'connect', PRE_CONNECT[code], code);
+    if (
+      code &&
+      (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SELF_SIGNED/.test(code))
+    ) {
+      return new TransportError(`TLS failed: ${text}`, 'connect', 'tls', code);
+    }
+    const reason = (code && AFTER_SEND[code]) || 'other';
+    return new TransportError(text, 'sent', reason, code);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.pool.close();
+    } catch {
+      await this.pool.destroy().catch(() => undefined);
+    }
+  }
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) {
+      body.destroy();
+      throw new TransportError('the answer was larger than 4 MB', 'sent', 'too_large');
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
