@@ -1,0 +1,25 @@
+/** Consent building blocks: scene fingerprints, sealed quotes, credit budgets. Pure and SDK-free. */
+export {
+  type BudgetCheck,
+  type BudgetFailure,
+  CreditBudget,
+  type CreditBudgetOptions,
+  DEFAULT_LIMIT_SETTING,
+  type Reservation,
+} from './budget.js';
+export {
+  DEFAULT_QUOTE_TTL_MS,
+  MAX_QUOTE_TOKEN_LENGTH,
+  MIN_QUOTE_KEY_LENGTH,
+  QUOTE_TOKEN_PREFIX,
+  type Quote,
+  type QuoteAction,
+  type QuoteParams,
+  type QuoteParamValue,
+  QuoteSigner,
+  type QuoteSignerOptions,
+  type QuoteSubject,
+  type RedeemFailureReason,
+  type RedeemResult,
+} from './quote.js';
+export { type HashableScene, hashScenes } from './scenes-hash.js';
