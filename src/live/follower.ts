@@ -1,0 +1,25 @@
+/**
+ * The seam between tools and the live-project machinery (the shared watcher): tools ask it to
+ * wait for a meaningful change instead of polling upstream themselves.
+ */
+import type { ProjectStatusResponse } from '../api/schemas.js';
+
+export interface WaitOptions {
+  /** The snapshot the caller already has; a change is measured against it. */
+  since?: ProjectStatusResponse;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called with each fresh snapshot while waiting (for progress notifications). */
+  onSnapshot?: (snapshot: ProjectStatusResponse) => void;
+}
+
+export interface WaitResult {
+  snapshot: ProjectStatusResponse;
+  changed: boolean;
+}
+
+export interface ProjectFollower {
+  waitForChange(projectId: number, opts: WaitOptions): Promise<WaitResult>;
+  /** Tells the watcher that something we did (approve, regenerate, upscale) changed the project. */
+  touched(projectId: number): void;
+}

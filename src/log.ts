@@ -1,0 +1,58 @@
+/**
+ * Process logs. Everything goes to stderr: in stdio mode stdout is the JSON-RPC channel.
+ * Every line passes through `redact` so that a secret handed to `registerSecret` never appears.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+const secrets = new Set<string>();
+
+/** Secrets shorter than 4 characters would blank out ordinary words; they are too weak to matter here. */
+export function registerSecret(secret: string | undefined): void {
+  if (secret && secret.length >= 4) secrets.add(secret);
+}
+
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1[redacted]');
+}
+
+export interface Logger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+  level: LogLevel;
+}
+
+export function createLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
+  const emit = (at: Exclude<LogLevel, 'silent'>, msg: string, data?: Record<string, unknown>) => {
+    if (ORDER[at] < ORDER[logger.level]) return;
+    const extra = data && Object.keys(data).length ? ` ${safeJson(data)}` : '';
+    write(redactSecrets(`[scene-projects-mcp] ${at}: ${msg}${extra}\n`));
+  };
+  const logger: Logger = {
+    level,
+    debug: (m, d) => emit('debug', m, d),
+    info: (m, d) => emit('info', m, d),
+    warn: (m, d) => emit('warn', m, d),
+    error: (m, d) => emit('error', m, d),
+  };
+  return logger;
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v, (_k, val) =>
+      val instanceof Error ? { name: val.name, message: val.message } : val,
+    );
+  } catch {
+    return '[unserialisable]';
+  }
+}
+
+export const silentLogger: Logger = createLogger('silent');

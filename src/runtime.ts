@@ -1,0 +1,89 @@
+/**
+ * Process-wide state shared by every connection and request: configuration, the upstream client,
+ * the quote signer, the server's credit budget, the live-project watcher. Server instances are
+ * cheap and per connection (stdio, 2025 HTTP sessions) or per request (2026 HTTP); this is not.
+ */
+import type { SceneProjectsApi } from './api/contract.js';
+import type { Config } from './config.js';
+import { CreditBudget, QuoteSigner } from './consent/index.js';
+import type { ProjectFollower } from './live/follower.js';
+import { createLogger, type Logger, registerSecret } from './log.js';
+import type { Sandbox } from './sandbox/contract.js';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  api: SceneProjectsApi;
+  signer: QuoteSigner;
+  budget: CreditBudget;
+  follower?: ProjectFollower;
+  sandbox?: Sandbox;
+  version: string;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  api?: SceneProjectsApi;
+  logger?: Logger;
+  sandbox?: Sandbox;
+  follower?: ProjectFollower;
+  clock?: () => number;
+}
+
+export const VERSION = '0.1.0';
+
+/** Builds the runtime; with `config.sandbox.enabled` it starts an in-process sandbox first (loaded lazily). */
+export async function createRuntime(config: Config, o: RuntimeOverrides = {}): Promise<Runtime> {
+  const logger = o.logger ?? createLogger(config.logLevel);
+  registerSecret(config.api.token);
+  registerSecret(config.http.token);
+  registerSecret(config.consent.quoteKey);
+
+  let sandbox = o.sandbox;
+  let apiConfig = config.api;
+  const closers: Array<() => Promise<void>> = [];
+  if (!o.api && config.sandbox.enabled && !sandbox) {
+    const { startSandbox } = await import('./sandbox/index.js');
+    const started = await startSandbox({
+      credits: config.sandbox.credits,
+      timeScale: config.sandbox.timeScale,
+    });
+    closers.push(() => started.close());
+    logger.info(`sandbox mode: simulated API at ${started.url} (no real credits are spent)`);
+    sandbox = started;
+  }
+  if (sandbox) {
+    registerSecret(sandbox.token);
+    apiConfig = { ...config.api, url: sandbox.url, token: sandbox.token, personId: config.api.personId ?? 1 };
+  }
+
+  let api = o.api;
+  if (!api) {
+    const { SceneProjectsClient } = await import('./api/client.js');
+    const client = new SceneProjectsClient({ baseUrl: apiConfig.url, token: apiConfig.token, logger });
+    closers.unshift(() => client.close());
+    api = client;
+  }
+
+  const signer = new QuoteSigner({
+    key: config.consent.quoteKey,
+    ttlMs: config.consent.quoteTtlSeconds * 1000,
+    clock: o.clock,
+  });
+  const budget = new CreditBudget({ limit: config.consent.creditLimit, label: 'credit limit' });
+
+  const rt: Runtime = {
+    config: { ...config, api: apiConfig },
+    logger,
+    api,
+    signer,
+    budget,
+    follower: o.follower,
+    sandbox,
+    version: VERSION,
+    async close() {
+      for (const c of closers) await c().catch(() => {});
+    },
+  };
+  return rt;
+}

@@ -1,0 +1,198 @@
+/**
+ * Builds an McpServer from the tool registry, and holds the one error boundary: every failure a
+ * tool meets becomes an `isError` result whose text says what to do, with secrets scrubbed.
+ */
+import {
+  type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
+  type InputRequiredResult,
+  inputRequired,
+  inputResponse,
+  type McpRequestContext,
+  McpServer,
+} from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { ApiError } from './api/errors.js';
+import type { CreditBudget } from './consent/index.js';
+import { redactSecrets } from './log.js';
+import type { Runtime } from './runtime.js';
+import type { ConsentChannel, ToolContext, ToolDef, ToolOutcome } from './tools/define.js';
+import { ToolInputError } from './tools/errors.js';
+import { selectTools } from './tools/index.js';
+
+/** What lives as long as one client connection (stdio, or a 2025-era HTTP session). */
+export interface SessionState {
+  id: string;
+  budget: CreditBudget;
+  /** URIs this connection subscribed to with resources/subscribe (2025 era). */
+  subscriptions: Set<string>;
+}
+
+export const INSTRUCTIONS =
+  'Scene Projects turns a story idea into a multi-scene video. Flow: create_story (free draft) → review the scenes ' +
+  'with the person, update_scene to refine → approve_project (quotes the credits; spend only once the person has ' +
+  'agreed to the figure) → get_status with wait_seconds until completed → share final_video_url. regenerate_scene ' +
+  'also costs credits; upscale is free.';
+
+const CONSENT_KEY = 'consent';
+
+export function consentSchema(credits: number) {
+  return z.object({
+    confirm: z
+      .boolean()
+      .meta({ title: `Spend ${credits} credits`, description: `Yes: spend ${credits} credits.` }),
+  });
+}
+
+type ServerCtx = Parameters<Parameters<McpServer['registerTool']>[2]>[1];
+
+/** Clients say what they can do in `initialize` (2025) or with every request (2026): read whichever applies. */
+function canElicitForm(server: McpServer, c: ServerCtx): boolean {
+  const caps =
+    ((c.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as
+      | { elicitation?: Record<string, unknown> }
+      | undefined) ?? server.server.getClientCapabilities();
+  const el = caps?.elicitation;
+  if (!el) return false;
+  return Object.keys(el).length === 0 || 'form' in el;
+}
+
+function consentChannel(server: McpServer, c: ServerCtx): ConsentChannel {
+  if (!canElicitForm(server, c)) return { kind: 'arguments' };
+  const view = inputResponse(c.mcpReq.inputResponses, CONSENT_KEY);
+  if (view.kind !== 'elicit') return { kind: 'elicit' };
+  const state = c.mcpReq.requestState();
+  return {
+    kind: 'elicit',
+    answer: {
+      action: view.action,
+      confirmed: view.content?.confirm === true,
+      quoteToken: typeof state === 'string' ? state : undefined,
+    },
+  };
+}
+
+/** Turns any thrown error into text for the model: what happened and what to do. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    return redactSecrets(
+      err.hint && !err.message.includes(err.hint) ? `${err.message} ${err.hint}` : err.message,
+    );
+  }
+  if (err instanceof ToolInputError) return redactSecrets(err.message);
+  if (err instanceof z.ZodError) {
+    return `Invalid arguments: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}. Fix them and call again.`;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return redactSecrets(
+    `Unexpected error in scene-projects-mcp: ${msg}. Nothing was spent by this call unless get_status shows otherwise; try again, and report it if it persists.`,
+  );
+}
+
+export function renderOutcome(outcome: Exclude<ToolOutcome<unknown>, { ask: unknown }>): CallToolResult {
+  return {
+    content: [
+      { type: 'text', text: outcome.text },
+      ...(outcome.links ?? []).map((l) => ({ type: 'resource_link' as const, ...l })),
+    ],
+    structuredContent: outcome.structured as Record<string, unknown>,
+    ...(outcome.isError && { isError: true }),
+  };
+}
+
+function registerTool(server: McpServer, rt: Runtime, session: SessionState, def: ToolDef) {
+  const { logger } = rt;
+  server.registerTool(
+    def.name,
+    {
+      title: def.title,
+      description: def.description,
+      inputSchema: def.input,
+      outputSchema: def.output,
+      annotations: { title: def.title, ...def.annotations },
+    },
+    async (args: unknown, c: ServerCtx): Promise<CallToolResult | InputRequiredResult> => {
+      const progressToken = c.mcpReq._meta?.progressToken;
+      const ctx: ToolContext = {
+        api: rt.api,
+        defaults: { personId: rt.config.api.personId },
+        signal: c.mcpReq.signal,
+        consent: consentChannel(server, c),
+        signer: rt.signer,
+        budget: session.budget,
+        follower: rt.follower,
+        async progress(progress, total, message) {
+          if (progressToken === undefined) return;
+          await c.mcpReq
+            .notify({
+              method: 'notifications/progress',
+              params: { progressToken, progress, ...(total !== undefined && { total }), message },
+            })
+            .catch(() => {});
+        },
+        log(level, message, data) {
+          (level === 'warning' ? logger.warn : level === 'info' ? logger.info : logger.debug)(message, data);
+          c.mcpReq.log(level, { message, ...data }, 'scene-projects').catch(() => {});
+        },
+      };
+      try {
+        const outcome = await def.handler(args as never, ctx);
+        if ('ask' in outcome) {
+          return inputRequired({
+            inputRequests: {
+              [CONSENT_KEY]: inputRequired.elicit({
+                message: outcome.ask.message,
+                requestedSchema: consentSchema(outcome.ask.quote.credits),
+              }),
+            },
+            requestState: outcome.ask.quote.quote_token,
+          });
+        }
+        return renderOutcome(outcome);
+      } catch (err) {
+        const level = err instanceof ApiError || err instanceof ToolInputError ? 'debug' : 'error';
+        logger[level](`${def.name} failed`, {
+          error: redactSecrets(err instanceof Error ? err.message : String(err)),
+        });
+        return { content: [{ type: 'text', text: errorText(err) }], isError: true };
+      }
+    },
+  );
+}
+
+export interface BuildOptions {
+  /** Extra registration (resources, prompts) done by the live-projects layer. */
+  extend?: (server: McpServer, rt: Runtime, session: SessionState, ctx?: McpRequestContext) => void;
+}
+
+export function buildServer(
+  rt: Runtime,
+  session: SessionState,
+  ctx?: McpRequestContext,
+  opts: BuildOptions = {},
+) {
+  const server = new McpServer(
+    { name: 'scene-projects-mcp', version: rt.version, title: 'Scene Projects' },
+    {
+      capabilities: { logging: {}, resources: { subscribe: true, listChanged: false } },
+      instructions: INSTRUCTIONS,
+    },
+  );
+  for (const def of selectTools(rt.config)) registerTool(server, rt, session, def);
+  opts.extend?.(server, rt, session, ctx);
+  return server;
+}
+
+export function newSession(rt: Runtime, id: string, sessionLimit?: number): SessionState {
+  return {
+    id,
+    budget:
+      sessionLimit !== undefined
+        ? rt.budget.child(sessionLimit, {
+            label: 'session credit limit',
+            setting: 'TWIN_SESSION_CREDIT_LIMIT / --session-credit-limit',
+          })
+        : rt.budget,
+    subscriptions: new Set(),
+  };
+}

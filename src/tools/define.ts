@@ -1,0 +1,114 @@
+/**
+ * A tool is defined once, here, and served on every surface: the MCP server, the agent-framework
+ * adapters and the `tools` command all read these definitions. The type makes annotations and an
+ * output schema mandatory, so no tool can ship without saying what it does to the world.
+ */
+import type { z } from 'zod';
+import type { SceneProjectsApi } from '../api/contract.js';
+import type { CreditBudget, QuoteSigner } from '../consent/index.js';
+import type { ProjectFollower } from '../live/follower.js';
+
+/** What a tool does to the world; read-only mode keeps only `read`. */
+export type ToolEffect = 'read' | 'write' | 'spend';
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ResourceLink {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+/** The answer a person gave to a consent question, as the surface received it. */
+export interface ConsentAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  confirmed: boolean;
+  /** The sealed quote token the question was asked about. */
+  quoteToken?: string;
+}
+
+/**
+ * How this surface can ask the person. The spend gate (src/consent/gate.ts) is the one place that reads it.
+ * - `elicit`: an MCP client that can elicit; `answer` is set when the person has answered.
+ * - `arguments`: an MCP client that cannot elicit; the host's own approval prompt shows the call's arguments.
+ * - `callback`: an application outside MCP that supplied `confirmSpend`.
+ * - `none`: nobody can be asked; spending is refused.
+ */
+export type ConsentChannel =
+  | { kind: 'elicit'; answer?: ConsentAnswer }
+  | { kind: 'arguments' }
+  | { kind: 'callback'; confirm: (quote: QuoteView) => Promise<boolean> }
+  | { kind: 'none' };
+
+/** A quote as shown to the model and the person. */
+export interface QuoteView {
+  action: 'approve_project' | 'regenerate_scene';
+  project_id: number;
+  scene_number?: number;
+  credits: number;
+  summary: string;
+  params: Record<string, string | number | boolean>;
+  quote_token: string;
+  expires_at: string;
+}
+
+export interface ToolContext {
+  api: SceneProjectsApi;
+  defaults: { personId?: number };
+  signal: AbortSignal;
+  consent: ConsentChannel;
+  signer: QuoteSigner;
+  budget: CreditBudget;
+  follower?: ProjectFollower;
+  /** Progress for long calls; `total` 100 when a percentage. Never throws. */
+  progress(progress: number, total: number | undefined, message: string): Promise<void>;
+  /** Events worth a person's attention (quote issued, consent given, generation started…). Never throws. */
+  log(level: 'debug' | 'info' | 'warning', message: string, data?: Record<string, unknown>): void;
+}
+
+export interface ToolSuccess<O> {
+  structured: O;
+  text: string;
+  links?: ResourceLink[];
+  /** A handled refusal (e.g. consent declined, quote expired): shown to the model as an error result. */
+  isError?: boolean;
+}
+
+/** The person must be asked before the call can go on (MCP elicitation). */
+export interface ToolNeedsConsent {
+  ask: { message: string; quote: QuoteView };
+}
+
+export type ToolOutcome<O> = ToolSuccess<O> | ToolNeedsConsent;
+
+export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  effect: ToolEffect;
+  annotations: ToolAnnotations;
+  input: I;
+  output: O;
+  handler: (args: z.output<I>, ctx: ToolContext) => Promise<ToolOutcome<z.input<O>>>;
+}
+
+/** Identity with inference: keeps each tool file's handler typed against its own schemas. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
+  return def;
+}
+
+export const READ: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
+export const isConsentRequest = <O>(o: ToolOutcome<O>): o is ToolNeedsConsent => 'ask' in o;

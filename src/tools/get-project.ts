@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { approveCost } from '../api/pricing.js';
+import { ProjectId } from '../api/schemas.js';
+import { defineTool, READ } from './define.js';
+import { nextStep, ProjectOut, projectLink, sceneLines, statusLine } from './shapes.js';
+
+export const getProject = defineTool({
+  name: 'get_project',
+  title: 'Get a scene project',
+  description:
+    'Get one project with every scene: ids, numbers, description, image/motion prompts, narration, media URLs. ' +
+    'Free. Use it to review scenes with the person before approval, or to see the finished video.',
+  effect: 'read',
+  annotations: READ,
+  input: z.object({ project_id: ProjectId.describe('The project id.') }),
+  output: z.object({
+    project: ProjectOut,
+    estimated_credits: z.number().nullable(),
+    next_step: z.string(),
+  }),
+  async handler({ project_id }, ctx) {
+    const p = await ctx.api.getProject(project_id, { signal: ctx.signal });
+    const count = p.scenes?.length ?? p.num_scenes ?? 0;
+    const estimate = p.status === 'proposed' || p.status === 'draft' ? approveCost(count) : null;
+    const next = nextStep(p);
+    const text = [
+      `${statusLine(p)} — ${p.description ?? p.story_idea ?? ''}`.trim(),
+      ...sceneLines(p.scenes, true),
+      p.final_video_url ? `Final video: ${p.final_video_url}` : '',
+      p.final_video_url_upscaled ? `Upscaled video: ${p.final_video_url_upscaled}` : '',
+      estimate != null ? `Generating it would cost about ${estimate} credits.` : '',
+      `Next: ${next}`,
+    ].filter(Boolean);
+    return {
+      structured: { project: p, estimated_credits: estimate, next_step: next },
+      text: text.join('\n'),
+      links: [projectLink(p)],
+    };
+  },
+});

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { isTerminalStatus, ProjectId } from '../api/schemas.js';
+import { progressMessage } from '../live/change.js';
+import { defineTool, READ } from './define.js';
+import { nextStep, projectLink, StatusOut, statusLine } from './shapes.js';
+
+export const MAX_WAIT_SECONDS = 50;
+
+export const getStatus = defineTool({
+  name: 'get_status',
+  title: 'Follow a generation',
+  description:
+    'Status of a project’s generation: status, progress %, current step, per-scene image/video state, and the ' +
+    `final video URL when done. Free. Generation takes 5–15 min: pass wait_seconds (up to ${MAX_WAIT_SECONDS}) to ` +
+    'wait here until something changes instead of polling often.',
+  effect: 'read',
+  annotations: READ,
+  input: z.object({
+    project_id: ProjectId.describe('The project id.'),
+    wait_seconds: z
+      .number()
+      .min(0)
+      .max(MAX_WAIT_SECONDS)
+      .default(0)
+      .describe(
+        `Wait up to this long (0–${MAX_WAIT_SECONDS} s) for a new step, a finished scene or the end.`,
+      ),
+  }),
+  output: z.object({
+    status: StatusOut,
+    changed: z.boolean(),
+    waited_seconds: z.number(),
+    done: z.boolean(),
+    next_step: z.string(),
+  }),
+  async handler({ project_id, wait_seconds }, ctx) {
+    const started = Date.now();
+    let snapshot = await ctx.api.getStatus(project_id, { signal: ctx.signal });
+    let changed = false;
+    if (wait_seconds > 0 && !isTerminalStatus(snapshot.status) && ctx.follower) {
+      const r = await ctx.follower.waitForChange(project_id, {
+        since: snapshot,
+        timeoutMs: wait_seconds * 1000,
+        signal: ctx.signal,
+        onSnapshot: (s) => void ctx.progress(s.progress ?? 0, 100, progressMessage(s)),
+      });
+      snapshot = r.snapshot;
+      changed = r.changed;
+    }
+    const done = isTerminalStatus(snapshot.status);
+    const next = nextStep(snapshot);
+    const lines = [statusLine(snapshot)];
+    const scenes = snapshot.scenes ?? [];
+    if (scenes.length && !done) {
+      lines.push(
+        scenes
+          .map(
+            (s) => `scene ${s.scene_number}: image ${s.image_status ?? '?'}, video ${s.video_status ?? '?'}`,
+          )
+          .join('; '),
+      );
+    }
+    if (snapshot.final_video_url) lines.push(`Final video: ${snapshot.final_video_url}`);
+    if (snapshot.final_video_url_upscaled) lines.push(`Upscaled video: ${snapshot.final_video_url_upscaled}`);
+    if (snapshot.credits_used != null) lines.push(`Credits used: ${snapshot.credits_used}`);
+    if (snapshot.error)
+      lines.push(
+        `Error: ${typeof snapshot.error === 'string' ? snapshot.error : JSON.stringify(snapshot.error)}`,
+      );
+    lines.push(`Next: ${next}`);
+    return {
+      structured: {
+        status: snapshot,
+        changed,
+        waited_seconds: Math.round((Date.now() - started) / 100) / 10,
+        done,
+        next_step: next,
+      },
+      text: lines.join('\n'),
+      links: [projectLink(snapshot)],
+    };
+  },
+});

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { defineTool, READ } from './define.js';
+import { oneLine, projectLink } from './shapes.js';
+
+const Summary = z.looseObject({
+  id: z.number(),
+  status: z.string(),
+  description: z.string().nullish(),
+  progress: z.number().nullish(),
+  num_scenes: z.number().nullish(),
+  final_video_url: z.string().nullish(),
+  created_at: z.string().nullish(),
+});
+
+export const listProjects = defineTool({
+  name: 'list_projects',
+  title: 'List scene projects',
+  description:
+    'List the account’s scene projects (videos), newest first, optionally for one person or one status ' +
+    '(draft, creating, proposed, generating, completed, failed). Free. Use it to find a project id.',
+  effect: 'read',
+  annotations: READ,
+  input: z.object({
+    person_id: z.number().int().positive().optional().describe('Only this person’s projects.'),
+    status: z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe('Only projects in this status, e.g. completed.'),
+    limit: z.number().int().min(1).max(100).default(20).describe('Most projects to return (1–100).'),
+  }),
+  output: z.object({ projects: z.array(Summary), total: z.number(), shown: z.number() }),
+  async handler(args, ctx) {
+    const all = await ctx.api.listProjects(
+      { person_id: args.person_id, status_filter: args.status },
+      { signal: ctx.signal },
+    );
+    const sorted = [...all].sort(
+      (a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || b.id - a.id,
+    );
+    const shown = sorted.slice(0, args.limit).map((p) => ({
+      id: p.id,
+      status: p.status,
+      description: p.description ?? p.story_idea ?? null,
+      progress: p.progress ?? null,
+      num_scenes: p.num_scenes ?? p.scenes?.length ?? null,
+      final_video_url: p.final_video_url ?? null,
+      created_at: p.created_at ?? null,
+    }));
+    const lines = shown.map(
+      (p) =>
+        `#${p.id} ${p.status}${p.progress != null && p.status === 'generating' ? ` ${p.progress}%` : ''} — ${oneLine(p.description, 80)}` +
+        (p.final_video_url ? ` — ${p.final_video_url}` : ''),
+    );
+    const head = all.length
+      ? `${all.length} project${all.length === 1 ? '' : 's'}${shown.length < all.length ? ` (showing ${shown.length})` : ''}:`
+      : 'No projects match. Create one with create_story.';
+    return {
+      structured: { projects: shown, total: all.length, shown: shown.length },
+      text: [head, ...lines].join('\n'),
+      links: shown.slice(0, 10).map(projectLink),
+    };
+  },
+});

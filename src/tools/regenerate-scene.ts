@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { regenerateCost } from '../api/pricing.js';
+import { ProjectId } from '../api/schemas.js';
+import { runSpend, shortHash } from '../consent/gate.js';
+import { hashScenes } from '../consent/index.js';
+import { defineTool } from './define.js';
+import { ToolInputError } from './errors.js';
+import { projectUri } from './shapes.js';
+import { SpendOutput, spendInputs, spendOutcome } from './spend-shared.js';
+
+const prompt = (what: string) => z.string().trim().min(1).max(4000).optional().describe(what);
+
+export const regenerateScene = defineTool({
+  name: 'regenerate_scene',
+  title: 'Regenerate one scene (spends credits)',
+  description:
+    'Re-make one scene of a completed or failed project; the final video is re-stitched. SPENDS CREDITS: 100 with ' +
+    'video, 10 for the image alone. Call it first without confirm_credits to get a quote (or the person is asked ' +
+    'directly); only after they agree, call again with confirm_credits: true, the quote_token and max_credits.',
+  effect: 'spend',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  input: z.object({
+    project_id: ProjectId.describe('The project id.'),
+    scene_number: z.number().int().min(1).max(10).describe('The scene’s position, 1-based.'),
+    regenerate_image: z.boolean().default(true).describe('Re-make the still image (default true).'),
+    regenerate_video: z.boolean().default(true).describe('Re-make the video (default true).'),
+    updated_image_prompt: prompt('A new image prompt for this scene.'),
+    updated_motion_prompt: prompt('A new motion prompt for this scene.'),
+    ...spendInputs,
+  }),
+  output: SpendOutput,
+  async handler(args, ctx) {
+    const { project_id, scene_number, regenerate_image, regenerate_video } = args;
+    if (!regenerate_image && !regenerate_video) {
+      throw new ToolInputError(
+        'regenerate_image and regenerate_video are both false: nothing to regenerate.',
+      );
+    }
+    const credits = regenerateCost({ regenerate_image, regenerate_video });
+    const prepare = async () => {
+      const p = await ctx.api.getProject(project_id, { signal: ctx.signal });
+      if (p.status !== 'completed' && p.status !== 'failed') {
+        throw new ToolInputError(
+          `Project ${p.id} is ${p.status}: a scene can be regenerated only once the project is completed or failed. Nothing was spent. Call get_status to follow it.`,
+        );
+      }
+      const scenes = p.scenes ?? [];
+      if (scenes.length && !scenes.some((s) => s.scene_number === scene_number)) {
+        throw new ToolInputError(`Project ${p.id} has no scene ${scene_number} (it has ${scenes.length}).`);
+      }
+      const what =
+        regenerate_image && regenerate_video ? 'image and video' : regenerate_image ? 'image' : 'video';
+      return {
+        subject: {
+          action: 'regenerate_scene' as const,
+          project_id: p.id,
+          scene_number,
+          scenes_hash: hashScenes(scenes),
+          credits,
+          params: {
+            regenerate_image,
+            regenerate_video,
+            // Hashes, not the prompts: the token stays short and the host’s approval prompt readable.
+            image_prompt_sha: args.updated_image_prompt ? shortHash(args.updated_image_prompt) : undefined,
+            motion_prompt_sha: args.updated_motion_prompt ? shortHash(args.updated_motion_prompt) : undefined,
+          },
+        },
+        summary: `Regenerate the ${what} of scene ${scene_number} in project ${p.id}${args.updated_image_prompt || args.updated_motion_prompt ? ' with new prompts' : ''}, then re-stitch the final video`,
+      };
+    };
+    const gate = await runSpend(ctx, prepare, args, () =>
+      ctx.api.regenerateScene(
+        project_id,
+        scene_number,
+        {
+          regenerate_image,
+          regenerate_video,
+          updated_image_prompt: args.updated_image_prompt,
+          updated_motion_prompt: args.updated_motion_prompt,
+        },
+        { signal: ctx.signal },
+      ),
+    );
+    return spendOutcome(project_id, gate, 'regenerate_scene', (r, spent) => ({
+      message: `Regenerating scene ${scene_number} of project ${project_id}: ${spent} credits (${r.status}).`,
+      next: `Call get_status with project_id ${project_id} and wait_seconds 50 until it completes, or subscribe to ${projectUri(project_id)}.`,
+    }));
+  },
+});

@@ -1,0 +1,99 @@
+/** Input fields and output shape shared by the two spending tools. */
+import { z } from 'zod';
+import type { GateResult } from '../consent/gate.js';
+import type { ToolOutcome } from './define.js';
+import { projectLink, QuoteOut } from './shapes.js';
+
+export const spendInputs = {
+  confirm_credits: z
+    .boolean()
+    .optional()
+    .describe('Set true only after the person agreed to the quoted credits. Omit to get a quote first.'),
+  quote_token: z
+    .string()
+    .max(8192)
+    .optional()
+    .describe('The quote_token from the quote the person agreed to.'),
+  max_credits: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The most credits the person agreed to spend; must be at least the quoted figure.'),
+};
+
+export const SpendOutput = z.object({
+  outcome: z.enum(['quote', 'started', 'declined', 'refused']),
+  project_id: z.number(),
+  credits: z.number().describe('Quoted or reserved credits; 0 when refused or declined.'),
+  quote: QuoteOut.optional(),
+  status: z.string().optional(),
+  message: z.string(),
+  next_step: z.string(),
+});
+export type SpendOutput = z.input<typeof SpendOutput>;
+
+/** Turns the gate's verdict into a tool outcome; `started` renders the success text of each tool. */
+export function spendOutcome<R extends { status?: string | null; message?: string | null }>(
+  projectId: number,
+  gate: GateResult<R>,
+  action: string,
+  started: (r: R, credits: number) => { message: string; next: string },
+): ToolOutcome<SpendOutput> {
+  const links = [projectLink({ id: projectId })];
+  switch (gate.kind) {
+    case 'ask':
+      return { ask: { message: gate.message, quote: gate.quote } };
+    case 'quote': {
+      const q = gate.quote;
+      const next = `Ask the person whether they agree to spend ${q.credits} credits (${q.summary}). If they agree, call ${action} again with the same arguments plus confirm_credits: true, quote_token: "${q.quote_token}", max_credits: ${q.credits}. The quote expires at ${q.expires_at}.`;
+      return {
+        structured: {
+          outcome: 'quote',
+          project_id: projectId,
+          credits: q.credits,
+          quote: q,
+          message: `Quote: ${q.summary} — ${q.credits} credits. Nothing has been spent.`,
+          next_step: next,
+        },
+        text: `Quote: ${q.summary} — ${q.credits} credits. Nothing has been spent.\nNext: ${next}`,
+        links,
+      };
+    }
+    case 'declined':
+    case 'refused': {
+      const next =
+        gate.kind === 'declined'
+          ? 'Ask the person what to change; do not retry the spend unless they ask for it.'
+          : `Get a fresh quote with ${action} (without quote_token) and show the person the figure.`;
+      return {
+        structured: {
+          outcome: gate.kind,
+          project_id: projectId,
+          credits: 0,
+          message: gate.message,
+          next_step: next,
+        },
+        text: gate.message,
+        links,
+        isError: gate.kind === 'refused',
+      };
+    }
+    case 'spent': {
+      const { message, next } = started(gate.result, gate.credits);
+      return {
+        structured: {
+          outcome: 'started',
+          project_id: projectId,
+          credits: gate.credits,
+          quote: gate.quote,
+          status: gate.result.status ?? undefined,
+          message,
+          next_step: next,
+        },
+        text: `${message}\nNext: ${next}`,
+        links,
+      };
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ProjectId, SceneUpdateRequest } from '../api/schemas.js';
+import { defineTool } from './define.js';
+import { ToolInputError } from './errors.js';
+import { oneLine, projectLink, SceneOut } from './shapes.js';
+
+const text = (what: string) => z.string().trim().min(1).max(4000).optional().describe(what);
+
+export const updateScene = defineTool({
+  name: 'update_scene',
+  title: 'Edit a proposed scene',
+  description:
+    'Change a scene’s description, image prompt, motion prompt or narration before approval. Free. Name the scene ' +
+    'by scene_number (1, 2, …) or scene_id. Any earlier quote for the project becomes void: approval quotes afresh.',
+  effect: 'write',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  input: z.object({
+    project_id: ProjectId.describe('The project id.'),
+    scene_number: z.number().int().min(1).max(10).optional().describe('The scene’s position, 1-based.'),
+    scene_id: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('The scene’s id (alternative to scene_number).'),
+    description: text('What happens in the scene.'),
+    image_prompt: text('Prompt for the scene’s still image.'),
+    motion_prompt: text('Camera and subject motion for the video.'),
+    narration_text: text('What the narrator says (about 10 s of speech).'),
+  }),
+  output: z.object({ project_id: z.number(), scene: SceneOut, changed_fields: z.array(z.string()) }),
+  async handler(args, ctx) {
+    const { project_id, scene_number, scene_id, ...fields } = args;
+    const patch = SceneUpdateRequest.safeParse(fields);
+    if (!patch.success) {
+      throw new ToolInputError(
+        'Nothing to change: give at least one of description, image_prompt, motion_prompt, narration_text.',
+      );
+    }
+    if (scene_number === undefined && scene_id === undefined) {
+      throw new ToolInputError('Name the scene: pass scene_number (1-based position) or scene_id.');
+    }
+    let id = scene_id;
+    let number = scene_number;
+    if (scene_number !== undefined) {
+      const project = await ctx.api.getProject(project_id, { signal: ctx.signal });
+      const scene = project.scenes?.find((s) => s.scene_number === scene_number);
+      if (!scene || scene.id == null) {
+        throw new ToolInputError(
+          `Project ${project_id} has no scene ${scene_number} (it has ${project.scenes?.length ?? 0}). Call get_project to see its scenes.`,
+        );
+      }
+      if (scene_id !== undefined && scene_id !== scene.id) {
+        throw new ToolInputError(
+          `scene_number ${scene_number} is scene id ${scene.id}, not ${scene_id}: pass only one of them.`,
+        );
+      }
+      id = scene.id;
+    }
+    const updated = await ctx.api.updateScene(project_id, id as number, patch.data, { signal: ctx.signal });
+    number = updated.scene_number ?? number;
+    const changed = Object.keys(patch.data).filter(
+      (k) => patch.data[k as keyof typeof patch.data] !== undefined,
+    );
+    ctx.log('info', 'scene updated', { project_id, scene_number: number, fields: changed });
+    return {
+      structured: { project_id, scene: updated, changed_fields: changed },
+      text: [
+        `Updated scene ${number ?? `id ${id}`} of project ${project_id}: ${changed.join(', ')}.`,
+        ...changed.map((k) => `  ${k}: ${oneLine(String(updated[k as keyof typeof updated] ?? ''), 300)}`),
+        'Next: review the other scenes, or call approve_project for a fresh quote.',
+      ].join('\n'),
+      links: [projectLink({ id: project_id })],
+    };
+  },
+});

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { ProjectId } from '../api/schemas.js';
+import { defineTool } from './define.js';
+import { projectLink } from './shapes.js';
+
+export const upscale = defineTool({
+  name: 'upscale',
+  title: 'Upscale the final video',
+  description:
+    'Upscale a completed project’s final video to a higher resolution. Free for now (no credits). Takes 5–10 min; ' +
+    'follow it with get_status; the result appears as final_video_url_upscaled.',
+  effect: 'write',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  input: z.object({ project_id: ProjectId.describe('A completed project’s id.') }),
+  output: z.object({
+    project_id: z.number(),
+    status: z.string(),
+    credits: z.literal(0),
+    message: z.string().nullish(),
+    next_step: z.string(),
+  }),
+  async handler({ project_id }, ctx) {
+    const r = await ctx.api.upscale(project_id, { signal: ctx.signal });
+    ctx.follower?.touched(project_id);
+    ctx.log('info', 'upscale started', { project_id });
+    const next = `Call get_status with project_id ${project_id} and wait_seconds 50 until final_video_url_upscaled appears.`;
+    return {
+      structured: {
+        project_id,
+        status: r.status,
+        credits: 0 as const,
+        message: r.message ?? null,
+        next_step: next,
+      },
+      text: `Upscaling project ${project_id} (${r.status}); free, no credits used. ${r.message ?? ''}\nNext: ${next}`,
+      links: [projectLink({ id: project_id })],
+    };
+  },
+});
