@@ -17,9 +17,18 @@ export interface Runtime {
   signer: QuoteSigner;
   budget: CreditBudget;
   follower?: ProjectFollower;
+  /** Set by the live-projects layer; transports call it. */
+  live?: LiveHooks;
   sandbox?: Sandbox;
   version: string;
   close(): Promise<void>;
+}
+
+export interface LiveHooks {
+  /** A 2026-era client opened `subscriptions/listen` for these URIs; call the returned function when it closes. */
+  listenOpened(uris: string[]): () => void;
+  /** A transport that can reach modern listeners registers how to publish `resources/updated` to them. */
+  addPublisher(publish: (uri: string) => void): () => void;
 }
 
 export interface RuntimeOverrides {

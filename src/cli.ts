@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * Entry point: read flags and environment, pick the mode, start it. Heavy modules load only in the
+ * mode that needs them, so the stdio server starts fast.
+ */
+import { type Config, ConfigError, helpText, loadConfig } from './config.js';
+import { VERSION } from './runtime.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`scene-projects-mcp: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  switch (config.mode) {
+    case 'help':
+      process.stdout.write(`${helpText(VERSION)}\n`);
+      return;
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    case 'sandbox': {
+      const { runSandboxCommand } = await import('./sandbox/cli.js');
+      await runSandboxCommand({
+        port: config.sandbox.port,
+        host: config.http.host,
+        token: config.sandbox.token,
+        credits: config.sandbox.credits,
+        timeScale: config.sandbox.timeScale,
+      });
+      return;
+    }
+    case 'tools': {
+      const { printTools } = await import('./surfaces/print-tools.js');
+      process.stdout.write(`${printTools(config)}\n`);
+      return;
+    }
+    case 'stdio':
+    case 'http': {
+      const { createRuntime } = await import('./runtime.js');
+      const rt = await createRuntime(config);
+      if (!rt.config.api.token) {
+        rt.logger.warn(
+          'TWIN_API_TOKEN is not set: tools will answer how to set it. Run with --sandbox to try without an account.',
+        );
+      }
+      let stop: () => Promise<void>;
+      if (config.mode === 'http') {
+        const { startHttpServer } = await import('./transports/http.js');
+        const http = await startHttpServer(rt);
+        stop = () => http.close();
+      } else {
+        const { serveStdioMode } = await import('./transports/stdio.js');
+        const { liveExtension } = await import('./live/extension.js');
+        const handle = serveStdioMode(rt, liveExtension(rt));
+        stop = () => handle.close();
+        process.stdin.once('end', () => void shutdown('stdin closed'));
+      }
+      let stopping = false;
+      const shutdown = async (why: string) => {
+        if (stopping) return;
+        stopping = true;
+        rt.logger.info(`shutting down (${why})`);
+        const force = setTimeout(() => process.exit(1), 5000);
+        force.unref();
+        await stop().catch(() => {});
+        await rt.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      return;
+    }
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`scene-projects-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
