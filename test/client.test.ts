@@ -6,6 +6,7 @@
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { httpError, parseCredits } from '../src/api/errors.js';
 import {
   ApiError,
   type ClientOptions,
@@ -767,6 +768,34 @@ describe('helpers', () => {
     expect(parseRetryAfter(new Date(T0 + 12_000).toUTCString(), T0)).toBe(12_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+
+  it('reads credit figures in several wordings', () => {
+    expect(parseCredits('Insufficient credits: 500 required, 320 available')).toEqual({
+      required: 500,
+      available: 320,
+    });
+    expect(parseCredits('Not enough credits (required: 1,200, balance: 80)')).toEqual({
+      required: 1200,
+      available: 80,
+    });
+    expect(parseCredits('Insufficient credits')).toBeUndefined();
+  });
+
+  it('tells state refusals from input refusals', () => {
+    const ctx = { op: 'approve', method: 'POST', path: '/scene-projects/4/approve', projectId: 4 } as const;
+    const body = (detail: unknown) => JSON.stringify({ detail });
+    expect(httpError(ctx, 400, body('Project not in proposed state'), TOKEN).kind).toBe('wrong_state');
+    expect(httpError(ctx, 400, body('Project must be completed first'), TOKEN).kind).toBe('wrong_state');
+    expect(httpError(ctx, 400, body('confirm_credits must be true'), TOKEN).kind).toBe('validation');
+    expect(httpError(ctx, 409, body('conflict'), TOKEN).kind).toBe('wrong_state');
+    const list = httpError(ctx, 422, body([{ loc: ['body', 'video_model'], msg: 'unknown model' }]), TOKEN);
+    expect(list.kind).toBe('validation');
+    expect(list.fields).toEqual([{ field: 'video_model', message: 'unknown model' }]);
+    const get = { op: 'get_project', method: 'GET', path: '/scene-projects/4', projectId: 4 } as const;
+    expect(httpError(get, 400, body('Project not in proposed state'), TOKEN).kind).toBe('validation');
+    const long = httpError(get, 400, body('x'.repeat(5000)), TOKEN);
+    expect(long.message.length).toBeLessThan(500);
   });
 });
 
