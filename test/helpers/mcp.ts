@@ -1,0 +1,91 @@
+/** Test wiring: the product's runtime on an in-process sandbox, and real MCP clients of either era over memory. */
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { loadConfig } from '../../src/config.js';
+import { liveExtension } from '../../src/live/extension.js';
+import { silentLogger } from '../../src/log.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.js';
+import { buildServer, newSession } from '../../src/server.js';
+
+export async function sandboxRuntime(
+  flags: string[] = [],
+  overrides: RuntimeOverrides = {},
+): Promise<Runtime> {
+  const config = loadConfig(['--sandbox', '--time-scale', '400', ...flags], {});
+  return createRuntime(config, { logger: silentLogger, ...overrides });
+}
+
+export interface ElicitRecord {
+  message: string;
+  requestedSchema: unknown;
+}
+
+export interface ConnectOptions {
+  era?: 'legacy' | 'modern';
+  /** Answer elicitations; omit to connect a client that cannot elicit. */
+  elicit?: (req: ElicitRecord) => {
+    action: 'accept' | 'decline' | 'cancel';
+    content?: Record<string, string | number | boolean>;
+  };
+}
+
+export interface Connected {
+  client: Client;
+  asked: ElicitRecord[];
+  close(): Promise<void>;
+}
+
+export async function connect(rt: Runtime, opts: ConnectOptions = {}): Promise<Connected> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const session = newSession(rt, 'test', rt.config.consent.sessionCreditLimit);
+  const handle = serveStdio((ctx) => buildServer(rt, session, ctx, liveExtension(rt)), {
+    transport: serverSide,
+  });
+  const asked: ElicitRecord[] = [];
+  const client = new Client(
+    { name: 'test-client', version: '1.0.0' },
+    {
+      ...(opts.elicit && { capabilities: { elicitation: { form: {} } } }),
+      ...(opts.era === 'modern' && { versionNegotiation: { mode: 'auto' as const } }),
+    },
+  );
+  if (opts.elicit) {
+    const answer = opts.elicit;
+    client.setRequestHandler('elicitation/create', async (req) => {
+      const rec = {
+        message: req.params.message,
+        requestedSchema: (req.params as { requestedSchema?: unknown }).requestedSchema,
+      };
+      asked.push(rec);
+      return answer(rec);
+    });
+  }
+  await client.connect(clientSide);
+  return {
+    client,
+    asked,
+    async close() {
+      await client.close().catch(() => {});
+      await handle.close().catch(() => {});
+    },
+  };
+}
+
+export type ToolResult = {
+  isError?: boolean;
+  content: Array<{ type: string; text?: string; uri?: string }>;
+  structuredContent?: Record<string, unknown>;
+};
+
+export async function call(c: Connected, name: string, args: Record<string, unknown>): Promise<ToolResult> {
+  return (await c.client.callTool({ name, arguments: args })) as ToolResult;
+}
+
+export const text = (r: ToolResult): string =>
+  r.content
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n');
+
+export const STORY =
+  'A lighthouse keeper finds a message in a bottle and sails across a stormy sea to answer it.';
