@@ -63,8 +63,12 @@ export interface Ledger {
 export interface RequestRecord {
   method: string;
   path: string;
+  /** Status sent; 0 when no answer reached the client (reset, hang, client gone). */
   status: number;
+  /** Sandbox clock (ms) when the request finished. */
   at: number;
+  /** The injected fault this request met, if any (added: optional). */
+  fault?: FaultKind['kind'];
 }
 
 export interface Sandbox {

@@ -1,0 +1,211 @@
+/**
+ * The HTTP front: socket bookkeeping (so close() never waits on keep-alive or hung connections),
+ * the fault pipeline, the request log and dispatch to the API, media and control routes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { handleApi } from './api.js';
+import type { FaultKind, RequestRecord } from './contract.js';
+import type { FaultBook } from './faults.js';
+import { json, REASONS, type Reply, readBody } from './http.js';
+import type { CreditLedger } from './ledger.js';
+import { mediaReply } from './media.js';
+import type { ProjectStore } from './store.js';
+import type { Views } from './views.js';
+
+const API_PREFIX = '/api/v1';
+const MAX_RECORDS = 10_000;
+
+export interface ServerDeps {
+  store: ProjectStore;
+  views: Views;
+  ledger: CreditLedger;
+  faults: FaultBook;
+  token: string;
+  clock: () => number;
+}
+
+export class RequestLog {
+  private records: RequestRecord[] = [];
+
+  add(record: RequestRecord): void {
+    this.records.push(record);
+    // Trimmed in batches: shifting one at a time would make every request O(n) once full.
+    if (this.records.length > MAX_RECORDS + 1000) this.records = this.records.slice(-MAX_RECORDS);
+  }
+
+  all(): RequestRecord[] {
+    return this.records.slice(-MAX_RECORDS).map((r) => ({ ...r }));
+  }
+}
+
+export interface SandboxServer {
+  server: Server;
+  log: RequestLog;
+  /** Set once listening; media URLs fall back to it when a request carries no usable Host. */
+  setOrigin(origin: string): void;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, reply: Reply, head: boolean): void {
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
+  res.end(head ? undefined : reply.body);
+}
+
+function reset(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+function faultReply(fault: Extract<FaultKind, { kind: 'status' }>): Reply {
+  const headers: Record<string, string> = {};
+  if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+  if (fault.body === undefined)
+    return json(fault.status, { detail: REASONS[fault.status] ?? 'Error' }, headers);
+  if (typeof fault.body === 'string') {
+    return {
+      status: fault.status,
+      headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
+      body: Buffer.from(fault.body),
+    };
+  }
+  return json(fault.status, fault.body, headers);
+}
+
+export function createSandboxServer(deps: ServerDeps): SandboxServer {
+  const log = new RequestLog();
+  const sockets = new Set<Socket>();
+  const timers = new Set<{ timer: NodeJS.Timeout; done: (ok: boolean) => void }>();
+  let closing = false;
+  let fallbackOrigin = 'http://127.0.0.1';
+
+  const sleep = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          timers.delete(entry);
+          resolve(true);
+        }, ms),
+        done: resolve,
+      };
+      timers.add(entry);
+    });
+
+  const originOf = (req: IncomingMessage): string => {
+    const host = req.headers.host;
+    return host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? `http://${host}` : fallbackOrigin;
+  };
+
+  function route(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: Buffer,
+  ): Reply {
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
+      return handleApi(
+        { store: deps.store, views: deps.views, token: deps.token },
+        {
+          method,
+          path: path.slice(API_PREFIX.length) || '/',
+          query,
+          authorization: req.headers.authorization,
+          body,
+          origin: originOf(req),
+        },
+      );
+    }
+    if (path === '/_sandbox/ledger') {
+      return method === 'GET'
+        ? json(200, deps.ledger.snapshot())
+        : json(405, { detail: 'Method Not Allowed' });
+    }
+    if (path.startsWith('/media/')) {
+      if (method !== 'GET' && method !== 'HEAD')
+        return json(405, { detail: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
+      return mediaReply(deps.store, path, req.headers.range) ?? json(404, { detail: 'Not Found' });
+    }
+    return json(404, { detail: 'Not Found' });
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
+    const record = (status: number, fault?: FaultKind['kind']) =>
+      log.add({ method, path, status, at: deps.clock(), ...(fault ? { fault } : {}) });
+
+    // Control routes stay reliable so a test can always read the ledger while faults are armed.
+    const decision = path.startsWith('/_sandbox/') ? { latencyMs: 0 } : deps.faults.take(method, path);
+    if (decision.latencyMs > 0 && !(await sleep(decision.latencyMs))) return;
+    if (closing) return;
+    const fault = decision.fault;
+    if (fault && (fault.kind === 'reset' || fault.kind === 'hang') && fault.when === 'before') {
+      record(0, fault.kind);
+      if (fault.kind === 'reset') reset(req.socket);
+      return;
+    }
+
+    const read = await readBody(req);
+    if (!read.ok) {
+      if (read.reason === 'cut') {
+        record(413);
+        req.socket.destroy();
+        return;
+      }
+      if (read.reason === 'aborted') return record(0);
+    }
+    let reply: Reply;
+    if (!read.ok) reply = json(413, { detail: 'Request body too large (limit 1 MB)' });
+    else if (fault?.kind === 'status') reply = faultReply(fault);
+    else reply = route(req, method, path, query, read.body);
+
+    if (fault && (fault.kind === 'reset' || fault.kind === 'hang')) {
+      // `after`: the request took full effect above; only its answer is lost.
+      record(0, fault.kind);
+      if (fault.kind === 'reset') reset(req.socket);
+      return;
+    }
+    send(res, reply, method === 'HEAD');
+    record(reply.status, fault?.kind);
+  }
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((err: unknown) => {
+      console.error('sandbox: request failed', err);
+      if (!res.headersSent && !res.destroyed)
+        send(res, json(500, { detail: 'Internal Server Error' }), false);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  return {
+    server,
+    log,
+    setOrigin(origin) {
+      fallbackOrigin = origin;
+    },
+    close() {
+      closing = true;
+      for (const entry of timers) {
+        clearTimeout(entry.timer);
+        entry.done(false);
+      }
+      timers.clear();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}
