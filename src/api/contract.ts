@@ -28,8 +28,17 @@ export interface SceneProjectsApi {
   createStory(body: CreateStoryRequest, opts?: CallOptions): Promise<CreateStoryResponse>;
   listProjects(query?: ListProjectsQuery, opts?: CallOptions): Promise<Project[]>;
   getProject(projectId: number, opts?: CallOptions): Promise<Project>;
-  updateScene(projectId: number, sceneId: number, patch: SceneUpdateRequest, opts?: CallOptions): Promise<Scene>;
-  approveProject(projectId: number, body: ApproveRequest, opts?: CallOptions): Promise<SpendOutcome<ApproveResponse>>;
+  updateScene(
+    projectId: number,
+    sceneId: number,
+    patch: SceneUpdateRequest,
+    opts?: CallOptions,
+  ): Promise<Scene>;
+  approveProject(
+    projectId: number,
+    body: ApproveRequest,
+    opts?: CallOptions,
+  ): Promise<SpendOutcome<ApproveResponse>>;
   getStatus(projectId: number, opts?: CallOptions): Promise<ProjectStatusResponse>;
   regenerateScene(
     projectId: number,

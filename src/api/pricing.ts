@@ -13,4 +13,8 @@ export const approveCost = (sceneCount: number): number => sceneCount * CREDITS_
 
 /** Regenerating the video alone re-renders the motion from the existing image: priced as a video. */
 export const regenerateCost = (opts: { regenerate_image?: boolean; regenerate_video?: boolean }): number =>
-  opts.regenerate_video === false ? (opts.regenerate_image === false ? 0 : REGENERATE_IMAGE_ONLY) : REGENERATE_WITH_VIDEO;
+  opts.regenerate_video === false
+    ? opts.regenerate_image === false
+      ? 0
+      : REGENERATE_IMAGE_ONLY
+    : REGENERATE_WITH_VIDEO;

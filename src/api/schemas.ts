@@ -23,11 +23,16 @@ export type ProjectStatus = KnownProjectStatus | (string & {});
 export const KNOWN_MEDIA_STATUSES = ['pending', 'generating', 'completed', 'failed'] as const;
 export type MediaStatus = (typeof KNOWN_MEDIA_STATUSES)[number] | (string & {});
 
-export const KNOWN_STEPS = ['generating_scene_images', 'generating_scene_videos', 'stitching_final_video'] as const;
+export const KNOWN_STEPS = [
+  'generating_scene_images',
+  'generating_scene_videos',
+  'stitching_final_video',
+] as const;
 
 /** Statuses after which nothing changes without a new request from us. */
 export const TERMINAL_STATUSES: readonly string[] = ['completed', 'failed'];
-export const isTerminalStatus = (s: string | undefined | null): boolean => !!s && TERMINAL_STATUSES.includes(s);
+export const isTerminalStatus = (s: string | undefined | null): boolean =>
+  !!s && TERMINAL_STATUSES.includes(s);
 
 export const DEFAULT_VIDEO_MODEL = 'kling-2.6-pro';
 export const DEFAULT_IMAGE_MODEL = 'flux-pro';
@@ -51,7 +56,11 @@ export const StoryIdea = z
   .min(10, 'story_idea must be at least 10 characters: describe the story in a sentence or two')
   .max(1000, 'story_idea must be at most 1000 characters: shorten it');
 
-export const NumScenes = z.number().int().min(2, 'num_scenes must be 2–10').max(10, 'num_scenes must be 2–10');
+export const NumScenes = z
+  .number()
+  .int()
+  .min(2, 'num_scenes must be 2–10')
+  .max(10, 'num_scenes must be 2–10');
 
 export const CreateStoryRequest = z.strictObject({
   person_id: PersonId,
@@ -63,7 +72,11 @@ export const CreateStoryRequest = z.strictObject({
 export type CreateStoryRequest = z.infer<typeof CreateStoryRequest>;
 
 const promptText = (field: string) =>
-  z.string().trim().min(1, `${field} must not be empty`).max(4000, `${field} must be at most 4000 characters`);
+  z
+    .string()
+    .trim()
+    .min(1, `${field} must not be empty`)
+    .max(4000, `${field} must be at most 4000 characters`);
 
 export const SceneUpdateRequest = z
   .strictObject({
