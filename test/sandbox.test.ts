@@ -289,12 +289,14 @@ describe('sandbox: errors and refusals', () => {
   it('approves only with confirm_credits true, in proposed state, with enough credits', async () => {
     const { sb, call, create } = await sandbox({ credits: 320 });
     const p = await create();
-    for (const body of [{ confirm_credits: false }, {}]) {
+    for (const body of [{ confirm_credits: false }, {}, undefined]) {
       const r = await call('POST', `/scene-projects/${p.id}/approve`, body);
       expect(r.status).toBe(400);
       expect(r.json.detail).toMatch(/confirm_credits/);
     }
-    expect((await call('POST', `/scene-projects/${p.id}/approve`)).status).toBe(422);
+    expect((await call('POST', `/scene-projects/${p.id}/approve`, { confirm_credits: 'maybe' })).status).toBe(
+      422,
+    );
     const short = await call('POST', `/scene-projects/${p.id}/approve`, { confirm_credits: true });
     expect(short).toMatchObject({
       status: 403,

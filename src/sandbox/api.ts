@@ -140,7 +140,8 @@ const updateScene: Handler = (ctx, req, { project_id, scene_id }) => {
 };
 
 const approve: Handler = (ctx, req, { id }) => {
-  const obj = body(req, true);
+  // No body at all is refused like `confirm_credits: false` (400), as the API notes decide.
+  const obj = body(req, false);
   const issues: Issue[] = [];
   const confirmCredits = field(obj, 'confirm_credits', toBool, issues);
   const videoModel = field(obj, 'video_model', toStr, issues);

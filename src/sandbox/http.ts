@@ -27,13 +27,17 @@ export const detail = (status: number, message: unknown, headers?: Record<string
 
 /** Thrown inside handlers; the server turns it into its reply. */
 export class HttpError extends Error {
-  constructor(readonly reply: Reply) {
-    super(`HTTP ${reply.status}`);
+  constructor(
+    readonly reply: Reply,
+    message = `HTTP ${reply.status}`,
+  ) {
+    super(message);
   }
 }
 
+/** The message doubles as the Error's, so misuse of the test hooks (e.g. an unknown id) reads plainly. */
 export const fail = (status: number, message: unknown): never => {
-  throw new HttpError(detail(status, message));
+  throw new HttpError(detail(status, message), typeof message === 'string' ? message : `HTTP ${status}`);
 };
 
 export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'cut' | 'aborted' };
