@@ -197,3 +197,29 @@ describe('unknown upstream values pass through', () => {
     expect(got.structuredContent!.project).toMatchObject({ status: 'rendering_hdr', hdr_profile: 'pq' });
   });
 });
+
+describe('the API token stays secret', () => {
+  it('never reaches a tool result, even when upstream echoes it back', async () => {
+    const { rt, c } = await setup();
+    const token = rt.sandbox!.token;
+    rt.sandbox!.injectFault({
+      fault: {
+        kind: 'status',
+        status: 500,
+        body: { detail: `backend said: Authorization: Bearer ${token}` },
+      },
+      count: 10,
+    });
+    const r = await call(c, 'list_projects', {});
+    expect(r.isError).toBe(true);
+    expect(JSON.stringify(r)).not.toContain(token);
+    rt.sandbox!.clearFaults();
+    rt.sandbox!.injectFault({
+      fault: { kind: 'status', status: 400, body: { detail: `bad token ${token}` } },
+      count: 1,
+    });
+    const created = await call(c, 'create_story', { story_idea: STORY });
+    expect(created.isError).toBe(true);
+    expect(JSON.stringify(created)).not.toContain(token);
+  });
+});
