@@ -1,0 +1,226 @@
+/**
+ * The tools as a library, for applications that run their own agent loop (OpenAI, Anthropic, Vercel
+ * AI SDK, …): the same definitions and handlers as the MCP server, the same spend gate, with the
+ * application's `confirmSpend` callback as the way to ask the person.
+ */
+import { SceneProjectsClient } from '../api/client.js';
+import type { SceneProjectsApi } from '../api/contract.js';
+import type { ProjectStatusResponse } from '../api/schemas.js';
+import { TOOL_NAMES, type ToolName } from '../config.js';
+import { CreditBudget, QuoteSigner } from '../consent/index.js';
+import { registerSecret } from '../log.js';
+import { errorText } from '../server.js';
+import type {
+  ConsentChannel,
+  QuoteView,
+  ResourceLink,
+  ToolAnnotations,
+  ToolContext,
+  ToolDef,
+  ToolEffect,
+} from '../tools/define.js';
+import { ToolInputError } from '../tools/errors.js';
+import { selectTools } from '../tools/index.js';
+import { type PollIntervals, PollingFollower, type WaitForProjectOptions } from './poll.js';
+import { type JsonSchemaObject, type ToolDescriptions, toolJsonSchemas } from './schemas.js';
+
+export type LogLevel = 'debug' | 'info' | 'warning';
+
+export interface SceneToolsOptions {
+  /** A ready client (or a test double). When given, token/baseUrl are ignored and close() leaves it open. */
+  api?: SceneProjectsApi;
+  /** Scene Projects API token. Default: the TWIN_API_TOKEN environment variable. */
+  token?: string;
+  /** API base URL. Default: TWIN_API_URL, else https://api.twin.actor/api/v1. */
+  baseUrl?: string;
+  /** Default person (character) id for create_story and list_projects. */
+  personId?: number;
+  /**
+   * Asked before any credit is spent, with the exact figure. Resolve true only when the person agreed.
+   * Without it, approve_project and regenerate_scene refuse and spend nothing.
+   */
+  confirmSpend?: (quote: QuoteView) => Promise<boolean>;
+  /** Most credits these tools may spend in their lifetime. Default: no limit. */
+  creditLimit?: number;
+  /** Offer only the tools that neither spend nor change anything. */
+  readOnly?: boolean;
+  /** Allow-list of tool names. */
+  tools?: readonly ToolName[];
+  /** Events worth showing (quote issued, consent given, generation started…). */
+  onLog?: (level: LogLevel, message: string, data?: Record<string, unknown>) => void;
+  /** How often waitForProject and get_status `wait_seconds` poll. */
+  pollIntervals?: PollIntervals;
+}
+
+export interface SceneToolResult {
+  /** True when the call failed or was refused; `text` then says why and what to do. */
+  isError: boolean;
+  /** What to show the model. */
+  text: string;
+  /** The tool's structured output (matches outputSchema); absent when the call failed before producing one. */
+  structured?: Record<string, unknown>;
+  links?: ResourceLink[];
+}
+
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+  /** Progress of long calls (`total` 100 when a percentage). */
+  onProgress?: (progress: number, total: number | undefined, message: string) => void;
+}
+
+export interface SceneTool {
+  name: ToolName;
+  title: string;
+  description: string;
+  effect: ToolEffect;
+  /** JSON Schema of the arguments (what a model should send). */
+  inputSchema: JsonSchemaObject;
+  /** JSON Schema of `structured`. */
+  outputSchema: JsonSchemaObject;
+  annotations: ToolAnnotations;
+  /** Validates `args`, runs the tool, and resolves with its result. Never rejects. */
+  execute(args: unknown, opts?: ExecuteOptions): Promise<SceneToolResult>;
+}
+
+export interface SceneTools extends ToolDescriptions {
+  readonly tools: readonly SceneTool[];
+  get(name: string): SceneTool | undefined;
+  /** Runs a tool by name; an unknown name resolves with an error result. Never rejects. */
+  execute(name: string, args: unknown, opts?: ExecuteOptions): Promise<SceneToolResult>;
+  /**
+   * Follows a generation to `completed` or `failed` without agent turns, and resolves with the final
+   * status. Rejects with WaitTimeoutError on timeout, with the signal's reason on abort, or with the
+   * API error when the project cannot be read (e.g. not found).
+   */
+  waitForProject(projectId: number, opts?: WaitForProjectOptions): Promise<ProjectStatusResponse>;
+  /** Aborts calls in flight and closes the HTTP client this created. */
+  close(): Promise<void>;
+}
+
+const safe =
+  <A extends unknown[]>(fn: ((...a: A) => void) | undefined) =>
+  (...a: A) => {
+    try {
+      fn?.(...a);
+    } catch {
+      // A listener's bug must not break a tool call.
+    }
+  };
+
+export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
+  const unknown = (options.tools ?? []).filter((n) => !(TOOL_NAMES as readonly string[]).includes(n));
+  if (unknown.length) {
+    throw new TypeError(`Unknown tool names: ${unknown.join(', ')}. Known: ${TOOL_NAMES.join(', ')}.`);
+  }
+  if (
+    options.creditLimit !== undefined &&
+    !(Number.isInteger(options.creditLimit) && options.creditLimit >= 0)
+  ) {
+    throw new TypeError('creditLimit must be a whole number ≥ 0.');
+  }
+
+  const onLog = safe(options.onLog);
+  let api = options.api;
+  let owned: SceneProjectsClient | undefined;
+  if (!api) {
+    const token = options.token ?? process.env.TWIN_API_TOKEN;
+    registerSecret(token);
+    owned = new SceneProjectsClient({
+      baseUrl: options.baseUrl ?? (process.env.TWIN_API_URL || undefined),
+      token,
+      logger: {
+        debug: (m, d) => onLog('debug', m, d),
+        info: (m, d) => onLog('info', m, d),
+        warn: (m, d) => onLog('warning', m, d),
+      },
+    });
+    api = owned;
+  }
+  const client = api;
+
+  const signer = new QuoteSigner();
+  const budget = new CreditBudget({
+    limit: options.creditLimit,
+    label: 'credit limit',
+    setting: 'the creditLimit option of createSceneTools',
+  });
+  const follower = new PollingFollower(client, options.pollIntervals);
+  const closing = new AbortController();
+  const consent: ConsentChannel = options.confirmSpend
+    ? { kind: 'callback', confirm: options.confirmSpend }
+    : { kind: 'none' };
+
+  const defs = selectTools({ readOnly: options.readOnly ?? false, tools: options.tools as ToolName[] });
+
+  const run = async (def: ToolDef, args: unknown, opts: ExecuteOptions = {}): Promise<SceneToolResult> => {
+    try {
+      if (closing.signal.aborted) throw new ToolInputError('These scene tools were closed.');
+      const parsed = def.input.parse(args ?? {});
+      const signal = opts.signal ? AbortSignal.any([closing.signal, opts.signal]) : closing.signal;
+      const progress = safe(opts.onProgress);
+      const ctx: ToolContext = {
+        api: client,
+        defaults: { personId: options.personId },
+        signal,
+        consent,
+        signer,
+        budget,
+        follower,
+        async progress(p, total, message) {
+          progress(p, total, message);
+        },
+        log: (level, message, data) => onLog(level, message, { tool: def.name, ...data }),
+      };
+      const outcome = await def.handler(parsed, ctx);
+      if ('ask' in outcome) {
+        // Only an MCP client that can elicit gets this; here the callback or refusal decides. Defensive.
+        return { isError: true, text: `${outcome.ask.message} (This application cannot ask the person.)` };
+      }
+      return {
+        isError: outcome.isError === true,
+        text: outcome.text,
+        structured: outcome.structured as Record<string, unknown>,
+        ...(outcome.links?.length ? { links: outcome.links } : {}),
+      };
+    } catch (err) {
+      onLog('debug', `${def.name} failed`, { error: err instanceof Error ? err.message : String(err) });
+      return { isError: true, text: errorText(err) };
+    }
+  };
+
+  const tools: SceneTool[] = defs.map((def) => ({
+    name: def.name as ToolName,
+    title: def.title,
+    description: def.description,
+    effect: def.effect,
+    ...toolJsonSchemas(def),
+    annotations: { ...def.annotations },
+    execute: (args, opts) => run(def, args, opts),
+  }));
+  const byName = new Map(tools.map((t) => [t.name as string, t]));
+
+  return {
+    tools,
+    get: (name) => byName.get(name),
+    async execute(name, args, opts) {
+      const tool = byName.get(name);
+      if (!tool) {
+        return {
+          isError: true,
+          text: errorText(
+            new ToolInputError(`Unknown tool "${name}". Available: ${tools.map((t) => t.name).join(', ')}.`),
+          ),
+        };
+      }
+      return tool.execute(args, opts);
+    },
+    waitForProject(projectId, opts = {}) {
+      const signal = opts.signal ? AbortSignal.any([closing.signal, opts.signal]) : closing.signal;
+      return follower.waitForProject(projectId, { ...opts, signal });
+    },
+    async close() {
+      if (!closing.signal.aborted) closing.abort(new Error('scene tools closed'));
+      await owned?.close();
+    },
+  };
+}
