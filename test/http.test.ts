@@ -353,6 +353,25 @@ describe('legacy sessions', () => {
     expect((await rawInit(s.http.url)).res.status).toBe(200);
   });
 
+  it('gives each session its own per-session credit limit', async () => {
+    const s = await start(['--session-credit-limit', '300']);
+    const a = await connect(s.http.url, { elicit: true });
+    const first = await draft(a);
+    const second = await draft(a);
+    expect((await call(a, 'approve_project', { project_id: first })).structuredContent).toMatchObject({
+      outcome: 'started',
+    });
+    const over = await call(a, 'approve_project', { project_id: second });
+    expect(over.structuredContent, text(over)).toMatchObject({ outcome: 'refused' });
+    expect(text(over)).toContain('session credit limit');
+    // A new session starts with its own 300 credits.
+    const b = await connect(s.http.url, { elicit: true });
+    expect((await call(b, 'approve_project', { project_id: second })).structuredContent).toMatchObject({
+      outcome: 'started',
+    });
+    expect(s.rt.sandbox!.ledger().entries.filter((e) => e.kind === 'approve')).toHaveLength(2);
+  });
+
   it('closes and removes an idle session', async () => {
     const s = await start([], {
       tweak: (c) => {

@@ -250,7 +250,10 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
           sendJsonError(res, 413, -32000, err.message, { connection: 'close' });
           return;
         }
-        throw err;
+        // The client went away mid-body: nobody is left to answer.
+        logger.debug('HTTP request body not received', { error: (err as Error).message });
+        res.destroy();
+        return;
       }
       if (!isJsonContentType(req.headers['content-type'] ?? '')) {
         sendJsonError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json.');
