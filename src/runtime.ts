@@ -7,6 +7,8 @@ import type { SceneProjectsApi } from './api/contract.js';
 import type { Config } from './config.js';
 import { CreditBudget, QuoteSigner } from './consent/index.js';
 import type { ProjectFollower } from './live/follower.js';
+import { attachLive } from './live/live.js';
+import type { WatcherTiming } from './live/watcher.js';
 import { createLogger, type Logger, registerSecret } from './log.js';
 import type { Sandbox } from './sandbox/contract.js';
 
@@ -37,6 +39,8 @@ export interface RuntimeOverrides {
   sandbox?: Sandbox;
   follower?: ProjectFollower;
   clock?: () => number;
+  /** Poll intervals of the project watcher (tests use short ones). */
+  watch?: Partial<WatcherTiming>;
 }
 
 export const VERSION = '0.1.0';
@@ -94,5 +98,7 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
       for (const c of closers) await c().catch(() => {});
     },
   };
+  const live = attachLive(rt, o.watch);
+  closers.unshift(async () => live.close());
   return rt;
 }

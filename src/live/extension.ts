@@ -1,7 +1,20 @@
-/** Resources, prompts and subscriptions added to every server instance (filled in by the live-projects layer). */
+/**
+ * Resources, prompts and subscriptions added to every server instance, whatever the transport:
+ * pass `liveExtension(rt)` as buildServer's options. Logging (`logging/setLevel`) comes with the
+ * `logging` capability buildServer declares.
+ */
+import { registerPrompts } from '../prompts/index.js';
+import { registerProjectResources } from '../resources/index.js';
 import type { Runtime } from '../runtime.js';
 import type { BuildOptions } from '../server.js';
+import { registerSubscriptions } from './subscriptions.js';
 
 export function liveExtension(_rt: Runtime): BuildOptions {
-  return {};
+  return {
+    extend(server, rt, session) {
+      registerProjectResources(server, rt);
+      registerPrompts(server, rt);
+      registerSubscriptions(server, rt, session);
+    },
+  };
 }

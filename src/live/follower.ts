@@ -9,13 +9,19 @@ export interface WaitOptions {
   since?: ProjectStatusResponse;
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Called with each fresh snapshot while waiting (for progress notifications). */
+  /**
+   * Called with each fresh snapshot while waiting (for progress notifications), and again with the
+   * latest one whenever no fresh one came for a heartbeat (under 10 s), so hosts that reset their
+   * timeout on progress keep the call alive.
+   */
   onSnapshot?: (snapshot: ProjectStatusResponse) => void;
 }
 
 export interface WaitResult {
   snapshot: ProjectStatusResponse;
   changed: boolean;
+  /** The caller's signal ended the wait. */
+  aborted?: boolean;
 }
 
 export interface ProjectFollower {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTerminalStatus, ProjectId } from '../api/schemas.js';
 import { progressMessage } from '../live/change.js';
+import { MonotonicProgress } from '../live/heartbeat.js';
 import { defineTool, READ } from './define.js';
 import { nextStep, projectLink, StatusOut, statusLine } from './shapes.js';
 
@@ -37,18 +38,35 @@ export const getStatus = defineTool({
     const started = Date.now();
     let snapshot = await ctx.api.getStatus(project_id, { signal: ctx.signal });
     let changed = false;
-    if (wait_seconds > 0 && !isTerminalStatus(snapshot.status) && ctx.follower) {
+    let waited = false;
+    // Nothing moves in `proposed` until the person approves: waiting would only burn the host's time.
+    const moving = !isTerminalStatus(snapshot.status) && snapshot.status !== 'proposed';
+    if (wait_seconds > 0 && moving && ctx.follower) {
+      waited = true;
+      const progress = new MonotonicProgress(ctx.progress);
+      const report = (s: typeof snapshot) => void progress.report(s.progress ?? 0, 100, progressMessage(s));
+      report(snapshot);
       const r = await ctx.follower.waitForChange(project_id, {
         since: snapshot,
-        timeoutMs: wait_seconds * 1000,
+        // Never past wait_seconds, counting the first status read.
+        timeoutMs: Math.max(0, wait_seconds * 1000 - (Date.now() - started)),
         signal: ctx.signal,
-        onSnapshot: (s) => void ctx.progress(s.progress ?? 0, 100, progressMessage(s)),
+        onSnapshot: report,
       });
       snapshot = r.snapshot;
       changed = r.changed;
+      if (changed && isTerminalStatus(snapshot.status)) {
+        ctx.log('info', `generation ${snapshot.status === 'completed' ? 'completed' : 'failed'}`, {
+          project_id,
+          ...(snapshot.final_video_url ? { final_video_url: snapshot.final_video_url } : {}),
+        });
+      }
     }
     const done = isTerminalStatus(snapshot.status);
-    const next = nextStep(snapshot);
+    let next = nextStep(snapshot);
+    if (waited && !changed && !done) {
+      next = `Nothing new yet (still ${progressMessage(snapshot)}). ${next}`;
+    }
     const lines = [statusLine(snapshot)];
     const scenes = snapshot.scenes ?? [];
     if (scenes.length && !done) {

@@ -1,0 +1,416 @@
+/**
+ * One watcher per project, shared by the whole process. Upstream sees one status poll loop per
+ * followed project, whatever the number of followers (subscriptions, listen streams, get_status
+ * waits): every follower shares the one in-flight request and the one schedule.
+ *
+ * Interval policy (defaults; every bound is configurable):
+ * - a new step, a scene that moved on, a new status or a final URL: next poll after `minIntervalMs` (1 s);
+ * - progress moved but nothing else: the interval grows by 1.25× up to `progressCapMs` (5 s);
+ * - nothing moved: it grows by 1.5× up to `maxIntervalMs` (15 s);
+ * - rate limited: at least the Retry-After the upstream asked for (else twice the interval);
+ * - another failure: twice the interval, up to `maxIntervalMs`.
+ * Polling stops when nobody follows (the state lingers `lingerMs` so that a follower coming back
+ * keeps the schedule instead of polling at once) or when the project ends (completed/failed;
+ * `upscaling` is not an end). `touched()` polls a followed project at once and resets the interval.
+ */
+import type { SceneProjectsApi } from '../api/contract.js';
+import { ApiError } from '../api/errors.js';
+import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js';
+import type { Logger } from '../log.js';
+import { fingerprint, meaningfulChange } from './change.js';
+import type { ProjectFollower, WaitOptions, WaitResult } from './follower.js';
+
+export type ChangeKind = 'status' | 'progress' | 'step' | 'scene' | 'final';
+
+export interface ProjectChange {
+  projectId: number;
+  previous?: ProjectStatusResponse;
+  snapshot: ProjectStatusResponse;
+  kinds: ChangeKind[];
+  /** A new status, step, scene state or final URL (not progress alone). */
+  meaningful: boolean;
+  /** The project reached completed or failed with this snapshot. */
+  ended: boolean;
+}
+
+export interface WatcherTiming {
+  /** Quickest poll interval, used after a meaningful change. Default 1000. */
+  minIntervalMs: number;
+  /** Slowest poll interval while nothing changes. Default 15000. */
+  maxIntervalMs: number;
+  /** Slowest interval while only progress moves. Default 5000. */
+  progressCapMs: number;
+  /** Growth per unchanged poll. Default 1.5. */
+  backoff: number;
+  /** Waits re-report the latest snapshot at least this often (progress heartbeat). Default 8000. */
+  heartbeatMs: number;
+  /** How long a project's schedule survives its last follower. Default 30000. */
+  lingerMs: number;
+  /** Longest wait honoured from a Retry-After. Default 120000. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_TIMING: WatcherTiming = {
+  minIntervalMs: 1000,
+  maxIntervalMs: 15_000,
+  progressCapMs: 5000,
+  backoff: 1.5,
+  heartbeatMs: 8000,
+  lingerMs: 30_000,
+  maxRetryAfterMs: 120_000,
+};
+
+export interface WatcherOptions extends Partial<WatcherTiming> {
+  api: Pick<SceneProjectsApi, 'getStatus'>;
+  logger?: Logger;
+  now?: () => number;
+}
+
+type Listener = (change: ProjectChange) => void;
+type ErrorListener = (projectId: number, error: unknown) => void;
+
+interface Entry {
+  id: number;
+  refs: number;
+  last?: ProjectStatusResponse;
+  lastAt?: number;
+  lastPollAt?: number;
+  interval: number;
+  timer?: NodeJS.Timeout;
+  lingerTimer?: NodeJS.Timeout;
+  inflight?: Promise<void>;
+  /** The last snapshot was terminal: no polling until touched or newly followed. */
+  ended: boolean;
+  polls: number;
+}
+
+/** Errors after which polling that project makes no sense. */
+const FATAL_KINDS = new Set(['not_found', 'unauthorized', 'not_configured', 'validation']);
+
+export function changeKinds(a: ProjectStatusResponse | undefined, b: ProjectStatusResponse): ChangeKind[] {
+  if (!a) return ['status'];
+  const kinds: ChangeKind[] = [];
+  if (a.status !== b.status) kinds.push('status');
+  if ((a.progress ?? null) !== (b.progress ?? null)) kinds.push('progress');
+  if ((a.current_step ?? null) !== (b.current_step ?? null)) kinds.push('step');
+  const scenes = (s: ProjectStatusResponse) => fingerprint({ ...s, status: '', current_step: null });
+  if (
+    (a.final_video_url ?? null) !== (b.final_video_url ?? null) ||
+    (a.final_video_url_upscaled ?? null) !== (b.final_video_url_upscaled ?? null)
+  ) {
+    kinds.push('final');
+  } else if (scenes(a) !== scenes(b)) {
+    kinds.push('scene');
+  }
+  return kinds;
+}
+
+export class ProjectWatcher implements ProjectFollower {
+  readonly timing: WatcherTiming;
+  private readonly api: Pick<SceneProjectsApi, 'getStatus'>;
+  private readonly logger?: Logger;
+  private readonly now: () => number;
+  private readonly entries = new Map<number, Entry>();
+  private readonly listeners = new Set<Listener>();
+  private readonly errorListeners = new Set<ErrorListener>();
+  private readonly abort = new AbortController();
+  private closed = false;
+
+  constructor(opts: WatcherOptions) {
+    this.api = opts.api;
+    this.logger = opts.logger;
+    this.now = opts.now ?? Date.now;
+    const t = { ...DEFAULT_TIMING };
+    for (const k of Object.keys(DEFAULT_TIMING) as (keyof WatcherTiming)[]) {
+      const v = opts[k];
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0) t[k] = v;
+    }
+    t.maxIntervalMs = Math.max(t.maxIntervalMs, t.minIntervalMs);
+    t.progressCapMs = Math.min(Math.max(t.progressCapMs, t.minIntervalMs), t.maxIntervalMs);
+    this.timing = t;
+  }
+
+  /** Every change of any followed project (status, progress, step, scene, final URL). */
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Failed polls (after the client's own retries). */
+  onError(listener: ErrorListener): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /**
+   * Follows a project until the returned function is called (idempotent). `seed` is a snapshot the
+   * caller just read: it spares the immediate poll.
+   */
+  follow(projectId: number, seed?: ProjectStatusResponse): () => void {
+    if (this.closed) return () => {};
+    let entry = this.entries.get(projectId);
+    const fresh = !entry;
+    if (!entry) {
+      entry = { id: projectId, refs: 0, interval: this.timing.minIntervalMs, ended: false, polls: 0 };
+      this.entries.set(projectId, entry);
+    }
+    if (entry.lingerTimer) {
+      clearTimeout(entry.lingerTimer);
+      entry.lingerTimer = undefined;
+    }
+    entry.refs++;
+    if (seed && seed.id === projectId && !entry.last) {
+      entry.last = seed;
+      entry.lastAt = this.now();
+      entry.lastPollAt = entry.lastAt;
+      entry.ended = isTerminalStatus(seed.status);
+    }
+    if (entry.refs === 1) {
+      if (fresh) {
+        if (!entry.last) this.pollNow(entry);
+        else this.schedule(entry);
+      } else {
+        if (entry.ended) {
+          // Someone new follows an ended project: confirm once (it may have been regenerated), in due time.
+          entry.ended = false;
+          entry.interval = this.timing.minIntervalMs;
+        }
+        this.schedule(entry);
+      }
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release(projectId);
+    };
+  }
+
+  /** Drops one reference taken by `follow` (prefer calling the function `follow` returned). */
+  unfollow(projectId: number): void {
+    this.release(projectId);
+  }
+
+  /** Something we did (approve, regenerate, upscale) changed the project: poll now if followed. */
+  touched(projectId: number): void {
+    const entry = this.entries.get(projectId);
+    if (!entry) return;
+    entry.interval = this.timing.minIntervalMs;
+    entry.ended = false;
+    if (entry.refs > 0) this.pollNow(entry);
+  }
+
+  /** The latest snapshot seen for a project, with its age in ms. */
+  latest(projectId: number): { snapshot: ProjectStatusResponse; ageMs: number } | undefined {
+    const e = this.entries.get(projectId);
+    if (!e?.last || e.lastAt === undefined) return undefined;
+    return { snapshot: e.last, ageMs: this.now() - e.lastAt };
+  }
+
+  followers(projectId: number): number {
+    return this.entries.get(projectId)?.refs ?? 0;
+  }
+
+  /** Whether a poll is scheduled or running for the project. */
+  isPolling(projectId: number): boolean {
+    const e = this.entries.get(projectId);
+    return !!e && (!!e.timer || !!e.inflight);
+  }
+
+  /** The current interval for a project (ms), for diagnostics and tests. */
+  intervalOf(projectId: number): number | undefined {
+    return this.entries.get(projectId)?.interval;
+  }
+
+  followedProjects(): number[] {
+    return [...this.entries.values()].filter((e) => e.refs > 0).map((e) => e.id);
+  }
+
+  async waitForChange(projectId: number, opts: WaitOptions): Promise<WaitResult> {
+    const { signal, onSnapshot } = opts;
+    const baseline = opts.since ?? this.entries.get(projectId)?.last;
+    let latest = baseline;
+    if (signal?.aborted || this.closed) {
+      if (latest) return { snapshot: latest, changed: false, aborted: true };
+      throw new Error('aborted');
+    }
+
+    return new Promise<WaitResult>((resolve, reject) => {
+      let done = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      const release = this.follow(projectId, opts.since);
+      const finish = (r: WaitResult | Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(deadline);
+        clearTimeout(heartbeat);
+        offChange();
+        offError();
+        signal?.removeEventListener('abort', onAbort);
+        this.abort.signal.removeEventListener('abort', onAbort);
+        release();
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      };
+      const beat = () => {
+        clearTimeout(heartbeat);
+        heartbeat = setTimeout(() => {
+          if (latest) safe(() => onSnapshot?.(latest!));
+          beat();
+        }, this.timing.heartbeatMs);
+        heartbeat.unref?.();
+      };
+      const result = (changed: boolean): WaitResult | Error =>
+        latest
+          ? { snapshot: latest, changed }
+          : new Error(`No status could be read for project ${projectId}.`);
+      const offChange = this.onSnapshotInternal(projectId, (snapshot) => {
+        latest = snapshot;
+        safe(() => onSnapshot?.(snapshot));
+        beat();
+        if (isTerminalStatus(snapshot.status) || meaningfulChange(baseline, snapshot)) {
+          finish({ snapshot, changed: meaningfulChange(baseline, snapshot) });
+        }
+      });
+      const offError = this.onError((id, err) => {
+        if (id !== projectId) return;
+        if (!latest && err instanceof ApiError && FATAL_KINDS.has(err.kind)) finish(err);
+      });
+      const onAbort = () =>
+        finish(latest ? { snapshot: latest, changed: false, aborted: true } : new Error('aborted'));
+      const deadline = setTimeout(() => finish(result(false)), Math.max(0, opts.timeoutMs));
+      deadline.unref?.();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+      beat();
+    });
+  }
+
+  /** Stops every loop and timer; pending waits end with what they have. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const e of this.entries.values()) {
+      clearTimeout(e.timer);
+      clearTimeout(e.lingerTimer);
+    }
+    this.entries.clear();
+    this.abort.abort(new Error('watcher closed'));
+    this.listeners.clear();
+  }
+
+  // ---- internals ----
+
+  private readonly snapshotListeners = new Map<number, Set<(s: ProjectStatusResponse) => void>>();
+
+  /** Every fresh snapshot of one project (changed or not). */
+  private onSnapshotInternal(projectId: number, fn: (s: ProjectStatusResponse) => void): () => void {
+    let set = this.snapshotListeners.get(projectId);
+    if (!set) {
+      set = new Set();
+      this.snapshotListeners.set(projectId, set);
+    }
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (!set.size) this.snapshotListeners.delete(projectId);
+    };
+  }
+
+  private release(projectId: number): void {
+    const entry = this.entries.get(projectId);
+    if (!entry || entry.refs === 0) return;
+    entry.refs--;
+    if (entry.refs > 0) return;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.lingerTimer = setTimeout(() => {
+      if (entry.refs === 0 && this.entries.get(projectId) === entry) this.entries.delete(projectId);
+    }, this.timing.lingerMs);
+    entry.lingerTimer.unref?.();
+  }
+
+  private schedule(entry: Entry): void {
+    if (this.closed || entry.refs === 0 || entry.ended || entry.inflight) return;
+    clearTimeout(entry.timer);
+    const due = (entry.lastPollAt ?? 0) + entry.interval;
+    const delay = Math.max(0, due - this.now());
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      this.pollNow(entry);
+    }, delay);
+    entry.timer.unref?.();
+  }
+
+  private pollNow(entry: Entry): void {
+    if (this.closed || entry.inflight) return;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.inflight = this.poll(entry).finally(() => {
+      entry.inflight = undefined;
+      this.schedule(entry);
+    });
+  }
+
+  private async poll(entry: Entry): Promise<void> {
+    entry.polls++;
+    let snapshot: ProjectStatusResponse;
+    try {
+      snapshot = await this.api.getStatus(entry.id, { signal: this.abort.signal });
+    } catch (err) {
+      entry.lastPollAt = this.now();
+      if (this.closed) return;
+      const t = this.timing;
+      if (err instanceof ApiError && err.kind === 'rate_limited') {
+        const ra = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : entry.interval * 2;
+        entry.interval = Math.min(Math.max(ra, t.minIntervalMs), t.maxRetryAfterMs);
+      } else if (err instanceof ApiError && FATAL_KINDS.has(err.kind)) {
+        entry.interval = t.maxIntervalMs;
+      } else {
+        entry.interval = Math.min(entry.interval * 2, t.maxIntervalMs);
+      }
+      this.logger?.debug('status poll failed', {
+        project_id: entry.id,
+        error: err instanceof Error ? err.message : String(err),
+        next_poll_ms: entry.interval,
+      });
+      for (const l of this.errorListeners) safe(() => l(entry.id, err));
+      return;
+    }
+    const now = this.now();
+    entry.lastPollAt = now;
+    if (this.closed) return;
+    const previous = entry.last;
+    entry.last = snapshot;
+    entry.lastAt = now;
+    const kinds = changeKinds(previous, snapshot);
+    const meaningful = meaningfulChange(previous, snapshot);
+    const ended = isTerminalStatus(snapshot.status);
+    const t = this.timing;
+    if (meaningful) entry.interval = t.minIntervalMs;
+    else if (kinds.includes('progress')) entry.interval = Math.min(entry.interval * 1.25, t.progressCapMs);
+    else entry.interval = Math.min(entry.interval * t.backoff, t.maxIntervalMs);
+    if (ended) {
+      entry.ended = true;
+      if (previous && !isTerminalStatus(previous.status)) {
+        const data: Record<string, unknown> = { project_id: entry.id };
+        if (snapshot.final_video_url) data.final_video_url = snapshot.final_video_url;
+        if (snapshot.error) data.error = snapshot.error;
+        this.logger?.info(`generation ${snapshot.status === 'completed' ? 'completed' : 'failed'}`, data);
+      }
+    }
+    for (const fn of [...(this.snapshotListeners.get(entry.id) ?? [])]) safe(() => fn(snapshot));
+    if (kinds.length) {
+      const change: ProjectChange = { projectId: entry.id, previous, snapshot, kinds, meaningful, ended };
+      for (const l of [...this.listeners]) safe(() => l(change));
+    }
+  }
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // A listener's failure must not stop the loop or the other listeners.
+  }
+}
