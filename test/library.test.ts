@@ -129,7 +129,12 @@ describe('createSceneTools', () => {
 
   it('approve_project with confirmSpend saying yes: asked once with the figure, charged once', async () => {
     const quotes: QuoteView[] = [];
-    const scene = tools({ confirmSpend: async (q) => (quotes.push(q), true) });
+    const scene = tools({
+      confirmSpend: async (q) => {
+        quotes.push(q);
+        return true;
+      },
+    });
     const id = await proposed(scene, 2);
     const r = await scene.execute('approve_project', { project_id: id });
     expect(r.isError, r.text).toBe(false);
@@ -148,7 +153,12 @@ describe('createSceneTools', () => {
 
   it('approve_project with confirmSpend saying no: declined, nothing charged', async () => {
     let asked = 0;
-    const scene = tools({ confirmSpend: async () => (asked++, false) });
+    const scene = tools({
+      confirmSpend: async () => {
+        asked++;
+        return false;
+      },
+    });
     const id = await proposed(scene);
     const r = await scene.execute('approve_project', { project_id: id });
     expect(asked).toBe(1);
@@ -173,7 +183,13 @@ describe('createSceneTools', () => {
 
   it('a creditLimit below the figure refuses before asking', async () => {
     let asked = 0;
-    const scene = tools({ creditLimit: 150, confirmSpend: async () => (asked++, true) });
+    const scene = tools({
+      creditLimit: 150,
+      confirmSpend: async () => {
+        asked++;
+        return true;
+      },
+    });
     const id = await proposed(scene, 2);
     const r = await scene.execute('approve_project', { project_id: id });
     expect(r.isError).toBe(true);
