@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * `npm run bundle`: builds scene-projects-mcp.mcpb, the Claude Desktop extension, and proves it runs.
+ *
+ * 1. Stage manifest.json, package.json, package-lock.json, README/LICENSE, assets/ and dist/*.js
+ *    in a temporary folder, and install the production dependencies there from the lock
+ *    (`npm ci --omit=dev --ignore-scripts`: no devDependencies, no optional peers such as `ai`).
+ * 2. `mcpb pack` it into ./scene-projects-mcp.mcpb (validates the manifest on the way).
+ * 3. Verify: `mcpb unpack` into another temporary folder, start the server exactly as Claude Desktop
+ *    would (the manifest's command, args and env, ${__dirname} and ${user_config.*} substituted, with
+ *    sandbox mode on), connect a real MCP client over stdio, list the tools and run create_story.
+ *
+ * `--no-verify` skips step 3; `--keep` keeps the temporary folders and prints where they are.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'scene-projects-mcp.mcpb');
+const MCPB = join(ROOT, 'node_modules', '@anthropic-ai', 'mcpb', 'dist', 'cli', 'cli.js');
+const args = new Set(process.argv.slice(2));
+const keep = args.has('--keep');
+const log = (m) => process.stderr.write(`[bundle] ${m}\n`);
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const run = (cmd, argv, opts = {}) =>
+  execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], shell: cmd.endsWith('.cmd'), ...opts });
+
+function sizeOf(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const e of readdirSync(path)) total += sizeOf(join(path, e));
+  return total;
+}
+const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+
+function stage() {
+  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+    throw new Error('dist/cli.js is missing: run `npm run build` first.');
+  const dir = mkdtempSync(join(tmpdir(), 'scene-mcpb-stage-'));
+  for (const f of ['manifest.json', 'package.json', 'package-lock.json', 'README.md', 'LICENSE']) {
+    if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(dir, f));
+  }
+  if (existsSync(join(ROOT, 'assets')))
+    cpSync(join(ROOT, 'assets'), join(dir, 'assets'), { recursive: true });
+  // Only what runs: no source maps, no type declarations.
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {
+    recursive: true,
+    filter: (src) => statSync(src).isDirectory() || src.endsWith('.js'),
+  });
+  log(`staging in ${dir}; installing production dependencies from the lock…`);
+  run(npm, ['ci', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir });
+  return dir;
+}
+
+function pack(dir) {
+  rmSync(OUT, { force: true });
+  run(process.execPath, [MCPB, 'pack', dir, OUT], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (!existsSync(OUT)) throw new Error('mcpb pack produced no file');
+}
+
+async function verify() {
+  const dir = mkdtempSync(join(tmpdir(), 'scene-mcpb-unpacked-'));
+  run(process.execPath, [MCPB, 'unpack', OUT, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  for (const f of [manifest.server.entry_point, 'node_modules/@modelcontextprotocol/server/package.json']) {
+    if (!existsSync(join(dir, f))) throw new Error(`the bundle lacks ${f}`);
+  }
+  if (existsSync(join(dir, 'node_modules', 'vitest')) || existsSync(join(dir, 'node_modules', 'ai'))) {
+    throw new Error('the bundle holds devDependencies or optional peers');
+  }
+
+  // As Claude Desktop launches it: the manifest's command line and env, placeholders substituted.
+  const values = { sandbox: true };
+  const fill = (s) =>
+    s
+      .replaceAll('${__dirname}', dir)
+      .replace(/\$\{user_config\.(\w+)\}/g, (_m, k) =>
+        String(values[k] ?? manifest.user_config[k]?.default ?? ''),
+      );
+  const env = { PATH: process.env.PATH ?? '', TWIN_LOG_LEVEL: 'warn' };
+  for (const [k, v] of Object.entries(manifest.server.mcp_config.env ?? {})) env[k] = fill(v);
+  const command =
+    manifest.server.mcp_config.command === 'node' ? process.execPath : manifest.server.mcp_config.command;
+
+  const { Client } = await import('@modelcontextprotocol/client');
+  const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+  const transport = new StdioClientTransport({
+    command,
+    args: manifest.server.mcp_config.args.map(fill),
+    cwd: tmpdir(),
+    env,
+    stderr: 'inherit',
+  });
+  const client = new Client({ name: 'bundle-verify', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    const expected = manifest.tools.map((t) => t.name);
+    if (JSON.stringify(names) !== JSON.stringify(expected)) {
+      throw new Error(`tools/list gave ${names.join(', ')}; the manifest lists ${expected.join(', ')}`);
+    }
+    const r = await client.callTool({
+      name: 'create_story',
+      arguments: { story_idea: 'A paper boat crosses a rainy city to reach the sea.', num_scenes: 2 },
+    });
+    const text = r.content?.[0]?.text ?? '';
+    if (r.isError || !/^Created project \d+/.test(text)) throw new Error(`create_story failed: ${text}`);
+    log(
+      `verified: unpacked bundle serves ${names.length} tools over stdio; create_story → "${text.split('\n')[0]}"`,
+    );
+  } finally {
+    await client.close().catch(() => {});
+  }
+  return dir;
+}
+
+const started = Date.now();
+const stageDir = stage();
+pack(stageDir);
+log(
+  `wrote ${relative(process.cwd(), OUT) || OUT}: ${mib(statSync(OUT).size)} (unpacked ${mib(sizeOf(stageDir))})`,
+);
+let unpacked;
+if (!args.has('--no-verify')) unpacked = await verify();
+if (keep) log(`kept: stage ${stageDir}${unpacked ? `, unpacked ${unpacked}` : ''}`);
+else {
+  rmSync(stageDir, { recursive: true, force: true });
+  if (unpacked) rmSync(unpacked, { recursive: true, force: true });
+}
+log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
