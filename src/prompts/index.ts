@@ -58,10 +58,11 @@ export function registerPrompts(server: McpServer, rt: Runtime): void {
         'The guided workflow: draft the scenes, review them with the person, quote the credits, get consent, follow the generation, deliver the video.',
       argsSchema: z.object({
         story_idea: z.string().describe('The story in a sentence or two (10–1000 characters).'),
+        // completable() inside optional(): the SDK unwraps optional before it looks for a completer.
         num_scenes: completable(
-          z.string().optional().describe('How many 10-second scenes (2–10, default 5).'),
+          z.string().describe('How many 10-second scenes (2–10, default 5).'),
           (value) => SCENE_COUNTS.filter((n) => n.startsWith((value ?? '').trim())),
-        ),
+        ).optional(),
       }),
     },
     ({ story_idea, num_scenes }) => {
@@ -89,10 +90,9 @@ export function registerPrompts(server: McpServer, rt: Runtime): void {
         project_id: completable(z.string().describe('The project id.'), (value) =>
           recent.completeIds(value ?? ''),
         ),
-        scene_number: completable(
-          z.string().optional().describe('The scene number (1–10), if known.'),
-          (value) => SCENE_NUMBERS.filter((n) => n.startsWith((value ?? '').trim())),
-        ),
+        scene_number: completable(z.string().describe('The scene number (1–10), if known.'), (value) =>
+          SCENE_NUMBERS.filter((n) => n.startsWith((value ?? '').trim())),
+        ).optional(),
         change: z.string().optional().describe('What the person wants changed, in their words.'),
       }),
     },
