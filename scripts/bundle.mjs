@@ -23,6 +23,8 @@ const OUT = join(ROOT, 'scene-projects-mcp.mcpb');
 const MCPB = join(ROOT, 'node_modules', '@anthropic-ai', 'mcpb', 'dist', 'cli', 'cli.js');
 const args = new Set(process.argv.slice(2));
 const keep = args.has('--keep');
+/** The manifest's placeholder for the unpacked bundle's folder (a literal, not a template). */
+const DIRNAME = ['$', '{__dirname}'].join('');
 const log = (m) => process.stderr.write(`[bundle] ${m}\n`);
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -78,7 +80,7 @@ async function verify() {
   const values = { sandbox: true };
   const fill = (s) =>
     s
-      .replaceAll('${__dirname}', dir)
+      .replaceAll(DIRNAME, dir)
       .replace(/\$\{user_config\.(\w+)\}/g, (_m, k) =>
         String(values[k] ?? manifest.user_config[k]?.default ?? ''),
       );
