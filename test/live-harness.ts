@@ -1,5 +1,6 @@
 /** Shared set-up for the live-layer tests: a sandbox, a runtime on it, in-memory MCP clients of either era. */
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { liveExtension } from '../src/live/extension.js';
 import { liveOf } from '../src/live/live.js';
@@ -93,4 +94,70 @@ export function textOf(result: { content?: unknown }): string {
     .filter((x) => x.type === 'text')
     .map((x) => x.text)
     .join('\n');
+}
+
+type Structured = Record<string, unknown> & { quote?: { quote_token: string; credits: number } };
+
+/** Drafts a project and approves it through the tools, the way an agent without elicitation does. */
+export async function draftAndApprove(
+  client: Client,
+  beforeApprove: (id: number) => Promise<void>,
+): Promise<number> {
+  const created = await client.callTool({
+    name: 'create_story',
+    arguments: { story_idea: 'A lantern walks home through a snowy forest.', num_scenes: 3 },
+  });
+  expect(created.isError).toBeFalsy();
+  const id = (created.structuredContent as { project: { id: number } }).project.id;
+  expect(typeof id).toBe('number');
+  await beforeApprove(id);
+  const quote = await client.callTool({ name: 'approve_project', arguments: { project_id: id } });
+  const q = (quote.structuredContent as Structured).quote!;
+  expect(q.credits).toBeGreaterThan(0);
+  const started = await client.callTool({
+    name: 'approve_project',
+    arguments: { project_id: id, confirm_credits: true, quote_token: q.quote_token, max_credits: q.credits },
+  });
+  expect((started.structuredContent as Structured).outcome).toBe('started');
+  return id;
+}
+
+/** Subscribes (era-appropriately), then collects updates until the re-read resource says completed. */
+export async function followToCompletion(
+  client: Client,
+  era: Era,
+): Promise<{ updates: string[]; final: Record<string, unknown> }> {
+  const updates: string[] = [];
+  client.setNotificationHandler('notifications/resources/updated', (n) => {
+    updates.push(n.params.uri);
+  });
+  let uri = '';
+  let sub: { close(): Promise<void> } | undefined;
+  const id = await draftAndApprove(client, async (projectId) => {
+    uri = `scene-projects://projects/${projectId}`;
+    if (era === 'modern') {
+      const s = await client.listen({ resourceSubscriptions: [uri] });
+      expect(s.honoredFilter.resourceSubscriptions).toEqual([uri]);
+      sub = s;
+    } else {
+      await client.subscribeResource({ uri });
+    }
+  });
+  expect(id).toBeGreaterThan(0);
+  let final: Record<string, unknown> = {};
+  let seen = 0;
+  const deadline = Date.now() + 12_000;
+  while (final.status !== 'completed') {
+    await until(
+      () => updates.length > seen,
+      Math.max(0, deadline - Date.now()),
+      `an update (${updates.length} so far)`,
+    );
+    seen = updates.length;
+    const r = await client.readResource({ uri });
+    final = JSON.parse((r.contents[0] as { text: string }).text);
+  }
+  if (sub) await sub.close();
+  else await client.unsubscribeResource({ uri });
+  return { updates, final };
 }
