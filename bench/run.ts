@@ -1,0 +1,193 @@
+/**
+ * `npm run bench`: every benchmark in turn (each interleaves our server with the bare one in the
+ * same run), a table on stdout, and bench/results.json. Bounded: each benchmark has a deadline.
+ * Knobs: BENCH_HTTP_SECONDS (20), BENCH_HTTP_CLIENTS (50), BENCH_STARTUP_ROUNDS (15),
+ * BENCH_MEMORY_ROUNDS (8), BENCH_PERCALL_PAIRS (1000), BENCH_POLL_GEN_SECONDS (6), BENCH_ONLY (a,b,…).
+ */
+import { writeFileSync } from 'node:fs';
+import { runHttpLoad } from './http-load.js';
+import { machine, ROOT, type Row, within } from './lib.js';
+import { runMemory } from './memory.js';
+import { runPerCall } from './per-call.js';
+import { runPolling } from './polling.js';
+import { runStartup } from './startup.js';
+
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (name: string) => !only || only.includes(name);
+const started = performance.now();
+const results: Record<string, unknown> = { machine: machine() };
+const rows: Row[] = [];
+const fmt = (n: number, unit = '') => `${n}${unit}`;
+
+async function step<T>(name: string, limitMs: number, run: () => Promise<T>, toRows: (r: T) => Row[]) {
+  if (!want(name)) return;
+  const t = performance.now();
+  process.stderr.write(`bench: ${name}…\n`);
+  try {
+    const r = await within(limitMs, name, run());
+    results[name] = { ...r, tookSeconds: Math.round((performance.now() - t) / 100) / 10 };
+    rows.push(...toRows(r));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    results[name] = { error: message };
+    rows.push({
+      benchmark: name,
+      measure: 'failed',
+      ours: message,
+      bare: '',
+      ratio: '',
+      goal: '',
+      met: false,
+    });
+  }
+}
+
+await step(
+  'startup',
+  60_000,
+  () => runStartup(),
+  (r) => [
+    {
+      benchmark: '1. start-up (stdio)',
+      measure: 'spawn → first tools/list, median ms',
+      ours: fmt(r.ours.median),
+      bare: fmt(r.bare.median),
+      ratio: fmt(r.ratio),
+      goal: 'ratio ≤ 1.15',
+      met: r.ratio <= 1.15,
+    },
+  ],
+);
+await step(
+  'memory',
+  40_000,
+  () => runMemory(),
+  (r) => [
+    {
+      benchmark: '2. memory (stdio)',
+      measure: 'VmRSS after first tools/list, median MiB',
+      ours: fmt(r.ours.median),
+      bare: fmt(r.bare.median),
+      ratio: fmt(r.ratio),
+      goal: 'ratio ≤ 1.15',
+      met: r.ratio <= 1.15,
+    },
+  ],
+);
+await step(
+  'perCall',
+  40_000,
+  () => runPerCall(),
+  (r) => [
+    {
+      benchmark: '3. per-call overhead',
+      measure: 'get_status via MCP (memory) − API getStatus, ms',
+      ours: `p50 ${r.overhead.p50} / p99 ${r.overhead.p99}`,
+      bare: `MCP p50 ${r.mcp.p50}, direct p50 ${r.direct.p50}`,
+      ratio: '',
+      goal: 'p50 ≤ 0.5 ms',
+      met: r.overhead.p50 <= 0.5,
+    },
+  ],
+);
+const httpSeconds = Number(process.env.BENCH_HTTP_SECONDS ?? 20);
+await step(
+  'http',
+  httpSeconds * 2000 + 40_000,
+  () => runHttpLoad(httpSeconds),
+  (r) => [
+    {
+      benchmark: `4. HTTP load (${r.clients} clients, ${r.secondsPerSide} s each)`,
+      measure: 'requests/s',
+      ours: fmt(r.ours.rps),
+      bare: fmt(r.bare.rps),
+      ratio: fmt(r.ratio),
+      goal: 'ratio ≥ 0.8',
+      met: r.ratio >= 0.8,
+    },
+    {
+      benchmark: '',
+      measure: 'latency p50 / p99 ms',
+      ours: `${r.ours.p50} / ${r.ours.p99}`,
+      bare: `${r.bare.p50} / ${r.bare.p99}`,
+      ratio: '',
+      goal: '',
+      met: null,
+    },
+    {
+      benchmark: '',
+      measure: 'errors',
+      ours: fmt(r.ours.errors),
+      bare: fmt(r.bare.errors),
+      ratio: '',
+      goal: 'none',
+      met: r.ours.errors === 0 && r.bare.errors === 0,
+    },
+    {
+      benchmark: '',
+      measure: 'server RSS start / end / max MiB',
+      ours: `${r.ours.rssMiB.start} / ${r.ours.rssMiB.end} / ${r.ours.rssMiB.max}`,
+      bare: `${r.bare.rssMiB.start} / ${r.bare.rssMiB.end} / ${r.bare.rssMiB.max}`,
+      ratio: '',
+      goal: 'steady',
+      met: null,
+    },
+  ],
+);
+await step(
+  'polling',
+  90_000,
+  () => runPolling(),
+  (r) => [
+    ...r.runs.map(
+      (x): Row => ({
+        benchmark: `5. polling, ${x.followers} follower${x.followers > 1 ? 's' : ''}`,
+        measure: 'watcher status requests per poll interval (all requests incl. each call’s own read)',
+        ours: `${x.watcherPollsPerTick} (${x.upstreamPerTick})`,
+        bare: '',
+        ratio: '',
+        goal: '1',
+        met: x.watcherPollsPerTick <= 1,
+      }),
+    ),
+    {
+      benchmark: '5. agent calls, "10-min" generation',
+      measure: `get_status calls approval → final URL (wait_seconds 50, scaled ${r.k}×)`,
+      ours: fmt(r.agentCalls),
+      bare: `${r.agentCallsIfEveryWaitTimedOut} if every wait ran 50 s`,
+      ratio: '',
+      goal: '',
+      met: null,
+    },
+  ],
+);
+
+const total = Math.round((performance.now() - started) / 1000);
+results.totalSeconds = total;
+writeFileSync(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+
+const head = ['benchmark', 'measure', 'ours', 'bare / reference', 'ratio', 'goal', 'met'];
+const cells = rows.map((r) => [
+  r.benchmark,
+  r.measure,
+  r.ours,
+  r.bare,
+  r.ratio,
+  r.goal,
+  r.met === null ? '' : r.met ? 'yes' : 'NO',
+]);
+const line = (c: string[]) => `| ${c.join(' | ')} |`;
+const m = results.machine as ReturnType<typeof machine>;
+process.stdout.write(
+  [
+    line(head),
+    line(head.map(() => '---')),
+    ...cells.map(line),
+    '',
+    `${m.cpu}, ${m.nproc} cores, ${m.memTotalMiB} MiB, Node ${m.node}, ${m.date}; bench took ${total} s.`,
+    'Written: bench/results.json',
+    '',
+  ].join('\n'),
+);
+const failed = Object.values(results).some((v) => typeof v === 'object' && v !== null && 'error' in v);
+process.exitCode = failed ? 1 : 0;
