@@ -383,6 +383,23 @@ describe('scene-projects-mcp tools', () => {
 });
 
 describe('the library entry', () => {
+  it('keeps a script alive while it awaits waitForProject (and only that)', async () => {
+    const run = promisify(execFile);
+    const code = [
+      "const { createSceneTools } = await import('./src/index.ts');",
+      'let n = 0;',
+      "const api = { getStatus: async (id) => ({ id, status: ++n > 3 ? 'completed' : 'generating', progress: n * 25 }) };",
+      'const scene = createSceneTools({ api, pollIntervals: { minMs: 30, maxMs: 60 } });',
+      'const done = await scene.waitForProject(7);',
+      'console.log(done.status, n);',
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: new URL('../', import.meta.url),
+      timeout: 15_000,
+    });
+    expect(stdout.trim()).toBe('completed 4');
+  });
+
   it('imports without side effects: no output, nothing left running', async () => {
     const run = promisify(execFile);
     const code =

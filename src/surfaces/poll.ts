@@ -3,6 +3,10 @@
  * backoff (fast after a change, slower while nothing moves), tolerates transient upstream errors,
  * stops at a terminal status, a timeout or an abort. Also serves as the ProjectFollower behind
  * get_status `wait_seconds` in the library, so that argument works there too.
+ *
+ * Not the server's ProjectWatcher: its timers are unref'd, which suits a server (the transport keeps
+ * the process alive) but not a script whose only pending work is `await waitForProject(...)`: Node
+ * would exit mid-wait. These waits hold the event loop, and end with the promise.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SceneProjectsApi } from '../api/contract.js';
