@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { approveCost } from '../api/pricing.js';
 import { NumScenes, PersonId, StoryIdea } from '../api/schemas.js';
+import { withHeartbeat } from '../live/heartbeat.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
 import { nextStep, ProjectOut, projectLink, sceneLines } from './shapes.js';
@@ -31,16 +32,18 @@ export const createStory = defineTool({
         'person_id is required: pass the id of the person (character) who stars, or set TWIN_PERSON_ID for the server.',
       );
     }
-    await ctx.progress(0, undefined, 'Drafting scenes from the story idea…');
-    const created = await ctx.api.createStory(
-      {
-        person_id: personId,
-        story_idea: args.story_idea,
-        num_scenes: args.num_scenes,
-        use_avatar_first_scene: args.use_avatar_first_scene,
-        use_avatar_last_scene: args.use_avatar_last_scene,
-      },
-      { signal: ctx.signal },
+    // Upstream drafting can take tens of seconds: keep the call alive with progress.
+    const created = await withHeartbeat(ctx, 'Drafting scenes from the story idea…', () =>
+      ctx.api.createStory(
+        {
+          person_id: personId,
+          story_idea: args.story_idea,
+          num_scenes: args.num_scenes,
+          use_avatar_first_scene: args.use_avatar_first_scene,
+          use_avatar_last_scene: args.use_avatar_last_scene,
+        },
+        { signal: ctx.signal },
+      ),
     );
     // The create answer carries no scene ids, and update_scene needs them: read the project once.
     const needsIds = (created.scenes ?? []).some((s) => s.id == null) || !created.scenes?.length;
