@@ -118,6 +118,15 @@ const FLAG_OPTIONS = {
   format: { type: 'string' },
 } as const;
 
+/**
+ * An environment value, or undefined when unset, empty, or an unfilled `${user_config.KEY}` placeholder
+ * (Claude Desktop passes that text through when an optional bundle setting was left blank).
+ */
+function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' || /^\$\{user_config\.[^}]*\}$/.test(v.trim()) ? undefined : v;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -166,8 +175,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 
   const pick = (flag: string | undefined, envName: string): string | undefined =>
-    flag ?? env[envName] ?? undefined;
-  const httpFlag = f.http ?? truthy(env.MCP_HTTP) ?? false;
+    flag ?? fromEnv(env, envName);
+  const httpFlag = f.http ?? truthy(fromEnv(env, 'MCP_HTTP')) ?? false;
 
   let mode: Mode = httpFlag ? 'http' : 'stdio';
   if (command === 'sandbox') mode = 'sandbox';
@@ -203,7 +212,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     tools = names as ToolName[];
   }
 
-  const quoteKey = env.TWIN_QUOTE_KEY || undefined;
+  const quoteKey = fromEnv(env, 'TWIN_QUOTE_KEY');
   if (quoteKey !== undefined && quoteKey.length < 32) {
     throw new ConfigError('TWIN_QUOTE_KEY must be at least 32 characters (use e.g. `openssl rand -hex 32`).');
   }
@@ -220,8 +229,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw new ConfigError('--http-token / MCP_HTTP_TOKEN must be at least 16 characters.');
   }
 
-  const sandboxEnabled = f.sandbox ?? truthy(env.TWIN_SANDBOX) ?? false;
-  const token = env.TWIN_API_TOKEN?.trim() || undefined;
+  const sandboxEnabled = f.sandbox ?? truthy(fromEnv(env, 'TWIN_SANDBOX')) ?? false;
+  const token = fromEnv(env, 'TWIN_API_TOKEN')?.trim();
 
   const toolsFormat = (f.format ?? 'json') as Config['toolsFormat'];
   if (!['json', 'openai', 'anthropic'].includes(toolsFormat)) {
@@ -264,7 +273,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       quoteKey,
       quoteTtlSeconds: 600,
     },
-    readOnly: f['read-only'] ?? truthy(env.TWIN_READ_ONLY) ?? false,
+    readOnly: f['read-only'] ?? truthy(fromEnv(env, 'TWIN_READ_ONLY')) ?? false,
     tools,
     http: {
       host,

@@ -109,7 +109,7 @@ function registerTool(server: McpServer, rt: Runtime, session: SessionState, def
       description: def.description,
       inputSchema: def.input,
       outputSchema: def.output,
-      annotations: { title: def.title, ...def.annotations },
+      annotations: def.annotations,
     },
     async (args: unknown, c: ServerCtx): Promise<CallToolResult | InputRequiredResult> => {
       const progressToken = c.mcpReq._meta?.progressToken;

@@ -91,3 +91,20 @@ describe('no drift', () => {
     }
   });
 });
+
+describe('bundle placeholders', () => {
+  // Built with '$' + '{' so the literal placeholder text is what reaches loadConfig.
+  const placeholder = (key: string) => `$${'{'}user_config.${key}}`;
+  it('treats an unfilled user_config placeholder as unset', () => {
+    const c = loadConfig([], {
+      TWIN_API_TOKEN: placeholder('api_token'),
+      TWIN_PERSON_ID: placeholder('person_id'),
+      TWIN_CREDIT_LIMIT: '',
+      TWIN_READ_ONLY: placeholder('read_only'),
+    });
+    expect(c.api.token).toBeUndefined();
+    expect(c.api.personId).toBeUndefined();
+    expect(c.consent.creditLimit).toBeUndefined();
+    expect(c.readOnly).toBe(false);
+  });
+});

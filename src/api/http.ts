@@ -4,7 +4,7 @@
  * `TransportError` whose message has been redacted and which says whether the request could have
  * reached the server (`phase`), so the caller can decide whether a retry is safe.
  */
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { redact } from './redact.js';
 
 export interface Timeouts {
@@ -127,7 +127,7 @@ function errorText(err: unknown): string {
 }
 
 export class HttpTransport {
-  private readonly pool: Pool;
+  private pool?: Promise<Pool>;
   private readonly basePath: string;
   readonly origin: string;
   private closed = false;
@@ -143,13 +143,21 @@ export class HttpTransport {
     }
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(this.origin, {
-      connections: 8,
-      connect: { timeout: timeouts.connectMs },
-      headersTimeout: timeouts.headersMs,
-      bodyTimeout: timeouts.bodyMs,
-      keepAliveTimeout: 4_000,
-    });
+  }
+
+  /** undici loads on the first request, not at start-up: a host's `tools/list` should not wait for it. */
+  private getPool(): Promise<Pool> {
+    this.pool ??= import('undici').then(
+      ({ Pool }) =>
+        new Pool(this.origin, {
+          connections: 8,
+          connect: { timeout: this.timeouts.connectMs },
+          headersTimeout: this.timeouts.headersMs,
+          bodyTimeout: this.timeouts.bodyMs,
+          keepAliveTimeout: 4_000,
+        }),
+    );
+    return this.pool;
   }
 
   url(path: string): string {
@@ -161,7 +169,8 @@ export class HttpTransport {
     if (req.signal?.aborted) throw new TransportError('the call was cancelled', 'local', 'aborted');
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.pool.request({
+      const pool = await this.getPool();
+      res = await pool.request({
         method: req.method,
         path: `${this.basePath}${req.path}`,
         headers: req.headers,
@@ -211,10 +220,12 @@ export class HttpTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (!this.pool) return;
+    const pool = await this.pool;
     try {
-      await this.pool.close();
+      await pool.close();
     } catch {
-      await this.pool.destroy().catch(() => undefined);
+      await pool.destroy().catch(() => undefined);
     }
   }
 }

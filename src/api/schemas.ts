@@ -39,11 +39,13 @@ export const DEFAULT_IMAGE_MODEL = 'flux-pro';
 
 // ---------- what we send (strict) ----------
 
+/** Upstream ids are 32-bit integers; the bound keeps the advertised JSON Schema short and exact. */
 const id = (what: string) =>
   z
     .number({ error: `${what} must be a number` })
     .int(`${what} must be a whole number`)
-    .positive(`${what} must be a positive integer`);
+    .min(1, `${what} must be a positive integer`)
+    .max(2_147_483_647, `${what} is too large`);
 
 export const ProjectId = id('project_id');
 export const SceneId = id('scene_id');

@@ -13,6 +13,7 @@
  * keeps the schedule instead of polling at once) or when the project ends (completed/failed;
  * `upscaling` is not an end). `touched()` polls a followed project at once and resets the interval.
  */
+import { setMaxListeners } from 'node:events';
 import type { SceneProjectsApi } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js';
@@ -113,7 +114,12 @@ export class ProjectWatcher implements ProjectFollower {
   private readonly entries = new Map<number, Entry>();
   private readonly listeners = new Set<Listener>();
   private readonly errorListeners = new Set<ErrorListener>();
-  private readonly abort = new AbortController();
+  /** Every pending wait listens here; many concurrent waits are normal, not a leak (each removes its listener). */
+  private readonly abort = (() => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  })();
   private closed = false;
 
   constructor(opts: WatcherOptions) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PersonId } from '../api/schemas.js';
 import { defineTool, READ } from './define.js';
 import { oneLine, projectLink } from './shapes.js';
 
@@ -21,7 +22,7 @@ export const listProjects = defineTool({
   effect: 'read',
   annotations: READ,
   input: z.object({
-    person_id: z.number().int().positive().optional().describe('Only this person’s projects.'),
+    person_id: PersonId.optional().describe('Only this person’s projects.'),
     status: z
       .string()
       .trim()

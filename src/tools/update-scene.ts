@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProjectId, SceneUpdateRequest } from '../api/schemas.js';
+import { ProjectId, SceneId, SceneUpdateRequest } from '../api/schemas.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
 import { oneLine, projectLink, SceneOut } from './shapes.js';
@@ -17,12 +17,7 @@ export const updateScene = defineTool({
   input: z.object({
     project_id: ProjectId.describe('The project id.'),
     scene_number: z.number().int().min(1).max(10).optional().describe('The scene’s position, 1-based.'),
-    scene_id: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('The scene’s id (alternative to scene_number).'),
+    scene_id: SceneId.optional().describe('The scene’s id (alternative to scene_number).'),
     description: text('What happens in the scene.'),
     image_prompt: text('Prompt for the scene’s still image.'),
     motion_prompt: text('Camera and subject motion for the video.'),
