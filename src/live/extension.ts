@@ -11,10 +11,11 @@ import { registerSubscriptions } from './subscriptions.js';
 
 export function liveExtension(_rt: Runtime): BuildOptions {
   return {
-    extend(server, rt, session) {
+    extend(server, rt, session, ctx) {
       registerProjectResources(server, rt);
       registerPrompts(server, rt);
-      registerSubscriptions(server, rt, session);
+      // resources/subscribe exists only in the 2025 protocol; 2026 clients use subscriptions/listen.
+      if (ctx?.era !== 'modern') registerSubscriptions(server, rt, session);
     },
   };
 }

@@ -47,8 +47,40 @@ export function refineSceneText(
   ].join('\n');
 }
 
-export function registerPrompts(server: McpServer, rt: Runtime): void {
+/**
+ * Argument schemas are built once per runtime, not per server instance: 2026-era HTTP builds an
+ * instance for every request, and constructing zod schemas there showed up in the load benchmark.
+ */
+const schemas = new WeakMap<Runtime, ReturnType<typeof buildSchemas>>();
+
+function buildSchemas(rt: Runtime) {
   const recent = recentProjects(rt);
+  return {
+    makeVideo: z.object({
+      story_idea: z.string().describe('The story in a sentence or two (10–1000 characters).'),
+      // completable() inside optional(): the SDK unwraps optional before it looks for a completer.
+      num_scenes: completable(z.string().describe('How many 10-second scenes (2–10, default 5).'), (value) =>
+        SCENE_COUNTS.filter((n) => n.startsWith((value ?? '').trim())),
+      ).optional(),
+    }),
+    refineScene: z.object({
+      project_id: completable(z.string().describe('The project id.'), (value) =>
+        recent.completeIds(value ?? ''),
+      ),
+      scene_number: completable(z.string().describe('The scene number (1–10), if known.'), (value) =>
+        SCENE_NUMBERS.filter((n) => n.startsWith((value ?? '').trim())),
+      ).optional(),
+      change: z.string().optional().describe('What the person wants changed, in their words.'),
+    }),
+  };
+}
+
+export function registerPrompts(server: McpServer, rt: Runtime): void {
+  let args = schemas.get(rt);
+  if (!args) {
+    args = buildSchemas(rt);
+    schemas.set(rt, args);
+  }
 
   server.registerPrompt(
     'make_video',
@@ -56,14 +88,7 @@ export function registerPrompts(server: McpServer, rt: Runtime): void {
       title: 'Make a video from a story idea',
       description:
         'The guided workflow: draft the scenes, review them with the person, quote the credits, get consent, follow the generation, deliver the video.',
-      argsSchema: z.object({
-        story_idea: z.string().describe('The story in a sentence or two (10–1000 characters).'),
-        // completable() inside optional(): the SDK unwraps optional before it looks for a completer.
-        num_scenes: completable(
-          z.string().describe('How many 10-second scenes (2–10, default 5).'),
-          (value) => SCENE_COUNTS.filter((n) => n.startsWith((value ?? '').trim())),
-        ).optional(),
-      }),
+      argsSchema: args.makeVideo,
     },
     ({ story_idea, num_scenes }) => {
       const n = Number(num_scenes ?? 5);
@@ -86,15 +111,7 @@ export function registerPrompts(server: McpServer, rt: Runtime): void {
       title: 'Refine a scene',
       description:
         'Change one scene of a project: edit it before approval (free), or regenerate it after (costs credits, asked first).',
-      argsSchema: z.object({
-        project_id: completable(z.string().describe('The project id.'), (value) =>
-          recent.completeIds(value ?? ''),
-        ),
-        scene_number: completable(z.string().describe('The scene number (1–10), if known.'), (value) =>
-          SCENE_NUMBERS.filter((n) => n.startsWith((value ?? '').trim())),
-        ).optional(),
-        change: z.string().optional().describe('What the person wants changed, in their words.'),
-      }),
+      argsSchema: args.refineScene,
     },
     ({ project_id, scene_number, change }) => {
       const id = Number(project_id);

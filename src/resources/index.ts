@@ -53,13 +53,14 @@ const describe = (p: Project) =>
     p.description || p.story_idea ? ` — ${oneLine(p.description || p.story_idea, 80)}` : ''
   }`;
 
-export function registerProjectResources(server: McpServer, rt: Runtime): void {
+/** Templates are built once per runtime: 2026-era HTTP builds a server instance for every request. */
+const templates = new WeakMap<Runtime, ReturnType<typeof buildTemplates>>();
+
+function buildTemplates(rt: Runtime) {
   const recent = recentProjects(rt);
   const completeId = { id: (value: string) => recent.completeIds(value) };
-
-  server.registerResource(
-    'project',
-    new ResourceTemplate(PROJECT_TEMPLATE, {
+  return {
+    project: new ResourceTemplate(PROJECT_TEMPLATE, {
       list: async () => ({
         resources: (await recent.get()).map((p) => ({
           uri: projectUri(p.id),
@@ -71,6 +72,31 @@ export function registerProjectResources(server: McpServer, rt: Runtime): void {
       }),
       complete: completeId,
     }),
+    storyboard: new ResourceTemplate(STORYBOARD_TEMPLATE, {
+      list: async () => ({
+        resources: (await recent.get()).map((p) => ({
+          uri: storyboardUri(p.id),
+          name: `storyboard-${p.id}`,
+          title: `Storyboard ${p.id}${p.description ? `: ${oneLine(p.description, 60)}` : ''}`,
+          description: `Readable storyboard (${describe(p)})`,
+          mimeType: 'text/markdown',
+        })),
+      }),
+      complete: completeId,
+    }),
+  };
+}
+
+export function registerProjectResources(server: McpServer, rt: Runtime): void {
+  let t = templates.get(rt);
+  if (!t) {
+    t = buildTemplates(rt);
+    templates.set(rt, t);
+  }
+
+  server.registerResource(
+    'project',
+    t.project,
     {
       title: 'Scene project',
       description:
@@ -87,18 +113,7 @@ export function registerProjectResources(server: McpServer, rt: Runtime): void {
 
   server.registerResource(
     'storyboard',
-    new ResourceTemplate(STORYBOARD_TEMPLATE, {
-      list: async () => ({
-        resources: (await recent.get()).map((p) => ({
-          uri: storyboardUri(p.id),
-          name: `storyboard-${p.id}`,
-          title: `Storyboard ${p.id}${p.description ? `: ${oneLine(p.description, 60)}` : ''}`,
-          description: `Readable storyboard (${describe(p)})`,
-          mimeType: 'text/markdown',
-        })),
-      }),
-      complete: completeId,
-    }),
+    t.storyboard,
     {
       title: 'Storyboard',
       description:
