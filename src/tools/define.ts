@@ -99,9 +99,37 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   handler: (args: z.output<I>, ctx: ToolContext) => Promise<ToolOutcome<z.input<O>>>;
 }
 
-/** Identity with inference: keeps each tool file's handler typed against its own schemas. */
+/** Keeps each tool file's handler typed against its own schemas, and caches their JSON Schema. */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
+  cacheJsonSchema(def.input);
+  cacheJsonSchema(def.output);
   return def;
+}
+
+type JsonSchemaFn = (opts?: unknown) => Record<string, unknown>;
+
+/**
+ * The SDK converts a tool's schemas to JSON Schema on every server instance it builds, and 2026-era
+ * HTTP builds one per request: the conversion was the largest cost under load. The schemas are
+ * module-level constants, so their JSON Schema is computed once per process and reused.
+ */
+function cacheJsonSchema(schema: z.ZodType): void {
+  const std = schema['~standard'] as { jsonSchema?: { input: JsonSchemaFn; output: JsonSchemaFn } };
+  const convert = std.jsonSchema;
+  if (!convert) return;
+  const cache = new Map<string, Record<string, unknown>>();
+  const memo =
+    (io: 'input' | 'output'): JsonSchemaFn =>
+    (opts) => {
+      const key = `${io}:${JSON.stringify(opts ?? null)}`;
+      let out = cache.get(key);
+      if (!out) {
+        out = convert[io](opts);
+        cache.set(key, out);
+      }
+      return out;
+    };
+  std.jsonSchema = { input: memo('input'), output: memo('output') };
 }
 
 export const READ: ToolAnnotations = {
