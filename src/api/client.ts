@@ -60,6 +60,8 @@ export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
+  /** When set and not 'debug', debug lines are skipped before they are built and redacted (a hot path). */
+  level?: string;
 }
 
 export interface ClientOptions {
@@ -634,8 +636,9 @@ export class SceneProjectsClient implements SceneProjectsApi {
     throw unexpectedAnswer(ctx, ex.res.status, what);
   }
 
-  private log(level: keyof Logger, message: string): void {
+  private log(level: 'debug' | 'info' | 'warn', message: string): void {
     if (!this.logger) return;
+    if (level === 'debug' && this.logger.level !== undefined && this.logger.level !== 'debug') return;
     try {
       this.logger[level](redact(message, this.token));
     } catch {

@@ -28,4 +28,6 @@ export interface ProjectFollower {
   waitForChange(projectId: number, opts: WaitOptions): Promise<WaitResult>;
   /** Tells the watcher that something we did (approve, regenerate, upscale) changed the project. */
   touched(projectId: number): void;
+  /** The newest snapshot the watcher holds for a followed project, and its age. */
+  latest?(projectId: number): { snapshot: ProjectStatusResponse; ageMs: number } | undefined;
 }

@@ -6,6 +6,7 @@ import { defineTool, READ } from './define.js';
 import { nextStep, projectLink, StatusOut, statusLine } from './shapes.js';
 
 export const MAX_WAIT_SECONDS = 50;
+const FRESH_MS = 1000;
 
 export const getStatus = defineTool({
   name: 'get_status',
@@ -36,7 +37,14 @@ export const getStatus = defineTool({
   }),
   async handler({ project_id, wait_seconds }, ctx) {
     const started = Date.now();
-    let snapshot = await ctx.api.getStatus(project_id, { signal: ctx.signal });
+    // A waiting caller of a project the watcher already follows shares its fresh snapshot: many
+    // agents waiting on one generation then cost one upstream read per interval, not one each.
+    const shared = wait_seconds > 0 ? ctx.follower?.latest?.(project_id) : undefined;
+    // A terminal snapshot is never reused: a regeneration or upscale we just started may supersede it.
+    let snapshot =
+      shared && shared.ageMs < FRESH_MS && !isTerminalStatus(shared.snapshot.status)
+        ? shared.snapshot
+        : await ctx.api.getStatus(project_id, { signal: ctx.signal });
     let changed = false;
     let waited = false;
     // Nothing moves in `proposed` until the person approves: waiting would only burn the host's time.
