@@ -92,7 +92,7 @@ describe('sandbox: create, read, list', () => {
     expect(c.json.scenes[0].description).not.toEqual(a.json.scenes[0].description);
     const text = JSON.stringify(a.json.scenes);
     for (const word of ['garage', 'NASDAQ', 'founder']) expect(text).toContain(word);
-    expect(a.json.scenes[0].description).toMatch(/^(Opening|It all begins)/);
+    expect(a.json.scenes[0].description).toMatch(/founder/);
     expect(a.json.scenes[2].description).toMatch(/climax|decisive/i);
     expect(JSON.stringify(c.json.scenes)).toMatch(/lighthouse|whale/);
 
