@@ -77,6 +77,8 @@ export interface ClientOptions {
   random?: () => number;
   /** Injectable for tests: "now" in ms, compared with the service's `updated_at` when reconciling. */
   now?: () => number;
+  /** Waits between re-reads when a lost spend does not show on the project yet (default 1, 2, 4 s). */
+  recheckDelaysMs?: number[];
   userAgent?: string;
   logger?: Logger;
 }
@@ -84,6 +86,9 @@ export interface ClientOptions {
 type Method = 'GET' | 'POST' | 'PUT';
 
 /** A POST that may have reached the server but whose answer we do not have. */
+/** Re-reads after a spend's answer was lost and the project does not show it yet. */
+const RECHECK_DELAYS_MS = [1000, 2000, 4000];
+
 class Ambiguous {
   constructor(
     /** Plain words for what went wrong, already redacted. */
@@ -147,6 +152,7 @@ export class SceneProjectsClient implements SceneProjectsApi {
   private readonly sleep: Sleep;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly recheckDelaysMs: number[];
   private readonly userAgent: string;
   private readonly logger: Logger | undefined;
 
@@ -158,6 +164,7 @@ export class SceneProjectsClient implements SceneProjectsApi {
     this.sleep = opts.sleep ?? defaultSleep;
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
+    this.recheckDelaysMs = opts.recheckDelaysMs ?? RECHECK_DELAYS_MS;
     this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
     this.logger = opts.logger;
     const token = opts.token?.trim();
@@ -381,7 +388,7 @@ export class SceneProjectsClient implements SceneProjectsApi {
         readFailure = e instanceof ApiError ? e.message : 'an unexpected error';
       }
     }
-    const verdict = project ? judge(project, amb) : undefined;
+    let verdict = project ? judge(project, amb) : undefined;
     if (amb.accepted) {
       // The service said yes (2xx); only its body was unreadable.
       return {
@@ -412,10 +419,32 @@ export class SceneProjectsClient implements SceneProjectsApi {
       });
     }
     if (!verdict.spent) {
+      // Not visible is not proof of "not done": a slow service may commit the spend after our read.
+      // Look again a few times; if it still does not show, say so — never "nothing was charged".
+      for (const wait of free ? [] : this.recheckDelaysMs) {
+        await this.pause(ctx, wait, signal);
+        const again = await this.getProject(id, signal ? { signal } : {}).catch(() => undefined);
+        if (!again) continue;
+        const v = judge(again, amb);
+        project = again;
+        verdict = v;
+        if (v.spent) break;
+      }
+    }
+    if (!verdict.spent) {
+      if (free) {
+        throw new ApiError({
+          kind: 'unavailable',
+          message: `${capFirst(what)} for project ${id} did not start: the answer was lost (${amb.why}) and ${verdict.how}. Nothing is charged for upscaling; the call can be repeated.`,
+          hint: 'Call upscale again (the service may be having trouble, so perhaps wait a moment).',
+          ...baseInit(ctx),
+        });
+      }
+      const verb = ctx.op === 'approve' ? 'approve' : 'regenerate';
       throw new ApiError({
-        kind: 'unavailable',
-        message: `${capFirst(what)} for project ${id} did not go through: the answer was lost (${amb.why}) and ${verdict.how}. ${free ? 'Nothing happened' : 'Nothing was charged'}; the call can be repeated.`,
-        hint: 'Nothing happened; call it again (the service may be having trouble, so perhaps wait a moment).',
+        kind: 'spend_unknown',
+        message: `The answer to ${what} (project ${id}${ctx.sceneNumber !== undefined ? `, ${sceneLabel(ctx)}` : ''}) was lost (${amb.why}), and the project does not show it yet (${verdict.how}). The service may still be processing it, so credits may have been charged. Call get_status in a minute before trying again — do not ${verb} again blindly.`,
+        hint: `Call get_status for project ${id} in a minute; only if it still shows nothing, ${verb} again with a fresh quote.`,
         ...baseInit(ctx),
       });
     }
@@ -520,13 +549,10 @@ export class SceneProjectsClient implements SceneProjectsApi {
           continue;
         }
       }
-      if (
-        isPost &&
-        (ctx.op === 'approve' || ctx.op === 'regenerate') &&
-        (res.status === 502 || res.status === 504)
-      ) {
-        // A gateway error may hide a request the service did handle: learn the truth before saying anything.
-        throw new Ambiguous(`the gateway answered HTTP ${res.status}`, sentAt);
+      if (isPost && (ctx.op === 'approve' || ctx.op === 'regenerate') && res.status >= 500) {
+        // A server or gateway error may hide a request the service did handle (a 500 after the charge,
+        // a 524 while the origin still works): learn the truth before saying anything.
+        throw new Ambiguous(`the service answered HTTP ${res.status}`, sentAt);
       }
       const extra: HttpErrorExtra = { attempts: attempt };
       if (retryAfterSeconds !== undefined) extra.retryAfterSeconds = retryAfterSeconds;

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { ApiErrorKind } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
-import type { QuoteView, ToolContext } from '../tools/define.js';
+import type { ConsentChannel, QuoteView, ToolContext } from '../tools/define.js';
 import type { Quote, QuoteSubject } from './quote.js';
 
 export interface SpendPlan {
@@ -35,7 +35,11 @@ export type GateResult<R> =
   | { kind: 'declined'; message: string }
   | { kind: 'refused'; message: string; quote?: QuoteView };
 
-/** Errors after which the upstream provably did not spend: the reservation is released. */
+/**
+ * Errors after which the upstream provably did not spend: the reservation is released. The client
+ * guarantees that a spending POST fails with `unavailable` only when the request never reached the
+ * service; a lost answer or a 5xx is reconciled, and what stays unclear is `spend_unknown` (kept).
+ */
 const NOT_SPENT: readonly ApiErrorKind[] = [
   'validation',
   'unauthorized',
@@ -47,8 +51,21 @@ const NOT_SPENT: readonly ApiErrorKind[] = [
   'not_configured',
 ];
 
+/** 128 bits: enough that no one can find a second prompt with the same fingerprint. */
 export const shortHash = (text: string): string =>
-  createHash('sha256').update(text).digest('hex').slice(0, 12);
+  createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+const nothingSpent = (message: string): string =>
+  /nothing was spent/i.test(message) ? message : `${message} Nothing was spent.`;
+
+/**
+ * Seals the channel the quote was issued on into the quote: a token shown to the model (arguments
+ * path) can never stand in as the person's answer to an elicitation, nor the other way round.
+ */
+const sealed = (subject: QuoteSubject, via: ConsentChannel['kind']): QuoteSubject => ({
+  ...subject,
+  params: { ...subject.params, via },
+});
 
 export function quoteView(quote: Quote, summary: string): QuoteView {
   return {
@@ -80,7 +97,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
   let plan = await prepare();
   const { action } = plan.subject;
   const limit = ctx.budget.check(plan.subject.credits);
-  if (!limit.ok) return { kind: 'refused', message: `${limit.message} Nothing was spent.` };
+  if (!limit.ok) return { kind: 'refused', message: nothingSpent(limit.message) };
 
   let approved: Quote | undefined;
   const channel = ctx.consent;
@@ -94,7 +111,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
     case 'elicit': {
       const answer = channel.answer;
       if (!answer) {
-        const quote = quoteView(ctx.signer.issue(plan.subject), plan.summary);
+        const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'elicit')), plan.summary);
         ctx.log('info', 'quote issued; asking the person', {
           action,
           project_id: quote.project_id,
@@ -114,14 +131,14 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
           message: `The person ${how}: nothing was spent. Ask them what they would like to change before trying again.`,
         };
       }
-      const r = ctx.signer.redeem(answer.quoteToken, plan.subject);
-      if (!r.ok) return { kind: 'refused', message: `${r.message} Nothing was spent. ${fresh(action)}` };
+      const r = ctx.signer.redeem(answer.quoteToken, sealed(plan.subject, 'elicit'));
+      if (!r.ok) return { kind: 'refused', message: `${nothingSpent(r.message)} ${fresh(action)}` };
       approved = r.quote;
       break;
     }
     case 'arguments': {
       if (!args.quote_token) {
-        const quote = quoteView(ctx.signer.issue(plan.subject), plan.summary);
+        const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'arguments')), plan.summary);
         ctx.log('info', 'quote issued', { action, project_id: quote.project_id, credits: quote.credits });
         return { kind: 'quote', quote };
       }
@@ -137,28 +154,29 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
           message: `This costs ${plan.subject.credits} credits, above max_credits (${args.max_credits ?? 'not given'}). Nothing was spent. Ask the person whether they agree to ${plan.subject.credits} credits; if so, call again with max_credits: ${plan.subject.credits}.`,
         };
       }
-      const r = ctx.signer.redeem(args.quote_token, plan.subject);
-      if (!r.ok) return { kind: 'refused', message: `${r.message} Nothing was spent. ${fresh(action)}` };
+      const r = ctx.signer.redeem(args.quote_token, sealed(plan.subject, 'arguments'));
+      if (!r.ok) return { kind: 'refused', message: `${nothingSpent(r.message)} ${fresh(action)}` };
       approved = r.quote;
       break;
     }
     case 'callback': {
-      const quote = ctx.signer.issue(plan.subject);
+      const quote = ctx.signer.issue(sealed(plan.subject, 'callback'));
       const view = quoteView(quote, plan.summary);
       ctx.log('info', 'quote issued; asking the application', { action, credits: view.credits });
+      // Only a literal true spends: a callback that resolves 'no', 1 or an object has not said yes.
       const yes = await channel.confirm(view);
-      if (!yes) return { kind: 'declined', message: 'The spend was declined: nothing was spent.' };
+      if (yes !== true) return { kind: 'declined', message: 'The spend was declined: nothing was spent.' };
       // The person may have taken a while: re-read the project so the quote is checked against it as it is now.
       plan = await prepare();
-      const r = ctx.signer.redeem(quote.token, plan.subject);
-      if (!r.ok) return { kind: 'refused', message: `${r.message} Nothing was spent.` };
+      const r = ctx.signer.redeem(quote.token, sealed(plan.subject, 'callback'));
+      if (!r.ok) return { kind: 'refused', message: nothingSpent(r.message) };
       approved = r.quote;
       break;
     }
   }
 
   const reservation = ctx.budget.reserve(approved.credits);
-  if (!reservation.ok) return { kind: 'refused', message: `${reservation.message} Nothing was spent.` };
+  if (!reservation.ok) return { kind: 'refused', message: nothingSpent(reservation.message) };
   ctx.log('info', 'consent given; spending', {
     action,
     project_id: approved.project_id,
@@ -173,7 +191,15 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
     throw err;
   }
   const charged = typeof result.credits_charged === 'number' ? result.credits_charged : approved.credits;
-  reservation.commit(charged);
+  if (charged > approved.credits) {
+    ctx.log('warning', 'upstream charged more than the person agreed to', {
+      project_id: approved.project_id,
+      agreed: approved.credits,
+      charged,
+    });
+  }
+  // The limit counts at least what the person agreed to, whatever upstream reports.
+  reservation.commit(Math.max(charged, approved.credits));
   ctx.follower?.touched(approved.project_id);
   return { kind: 'spent', result, credits: charged, quote: quoteView(approved, plan.summary) };
 }

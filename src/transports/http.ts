@@ -292,6 +292,12 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
   }
 
   function handleHealth(req: IncomingMessage, res: ServerResponse): void {
+    // Same Host check as /mcp: a DNS-rebinding page must not read even the mode and session count.
+    const hostOk = checkHost(req.headers.host);
+    if (!hostOk.ok) {
+      sendJsonError(res, 403, -32000, `Forbidden: ${hostOk.message}`);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJsonError(res, 405, -32000, 'Method not allowed: use GET.', { allow: 'GET, HEAD' });
       return;
