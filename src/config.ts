@@ -17,6 +17,12 @@ export const TOOL_NAMES = [
   'upscale',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
+/** The tools that neither spend nor change anything: what read-only mode keeps. */
+export const READ_TOOLS = [
+  'list_projects',
+  'get_project',
+  'get_status',
+] as const satisfies readonly ToolName[];
 
 export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'help' | 'version';
 
@@ -50,9 +56,10 @@ export const SETTINGS = [
     'TWIN_SANDBOX',
     'Run against an in-process sandbox of the API (no account, no real credits).',
   ],
+  ['--time-scale', '', 'Sandbox speed: 1 = a 5-scene video in ~10 s (default); 10 = ten times faster.'],
   ['', 'TWIN_API_TOKEN', 'Scene Projects API token (Bearer). Environment only, never a flag.'],
   ['--api-url', 'TWIN_API_URL', `API base URL (default ${DEFAULT_API_URL}).`],
-  ['--person-id', 'TWIN_PERSON_ID', 'Default person (character) id for create_story and list_projects.'],
+  ['--person-id', 'TWIN_PERSON_ID', 'Default person (character) id for create_story.'],
   [
     '--credit-limit',
     'TWIN_CREDIT_LIMIT',
@@ -77,7 +84,7 @@ export const SETTINGS = [
   [
     '--http-token',
     'MCP_HTTP_TOKEN',
-    'Bearer token HTTP clients must send; required when the host is not loopback.',
+    'Bearer token (16+ characters) HTTP clients must send; required when the host is not loopback.',
   ],
   ['--allowed-hosts', 'MCP_HTTP_ALLOWED_HOSTS', 'Extra Host header values to accept (comma-separated).'],
   ['--allowed-origins', 'MCP_HTTP_ALLOWED_ORIGINS', 'Extra Origin values to accept (comma-separated).'],
@@ -212,6 +219,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     tools = names as ToolName[];
   }
 
+  const readOnly = f['read-only'] ?? truthy(fromEnv(env, 'TWIN_READ_ONLY')) ?? false;
+  if (readOnly && tools && !tools.some((t) => (READ_TOOLS as readonly string[]).includes(t))) {
+    throw new ConfigError(
+      `--read-only keeps only ${READ_TOOLS.join(', ')}, and --tools / TWIN_TOOLS names none of them: no tool would be offered.`,
+    );
+  }
+
   const quoteKey = fromEnv(env, 'TWIN_QUOTE_KEY');
   if (quoteKey !== undefined && quoteKey.length < 32) {
     throw new ConfigError('TWIN_QUOTE_KEY must be at least 32 characters (use e.g. `openssl rand -hex 32`).');
@@ -273,7 +287,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       quoteKey,
       quoteTtlSeconds: 600,
     },
-    readOnly: f['read-only'] ?? truthy(fromEnv(env, 'TWIN_READ_ONLY')) ?? false,
+    readOnly,
     tools,
     http: {
       host,
@@ -325,7 +339,7 @@ export function helpText(version: string): string {
     '',
     'Options (flag, environment variable; flags win over the environment):',
     ...rows,
-    '  -h, --help                                                      this text',
-    '  -v, --version                                                   the version',
+    `  ${'-h, --help'.padEnd(56)}This text.`,
+    `  ${'-v, --version'.padEnd(56)}The version.`,
   ].join('\n');
 }

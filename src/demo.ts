@@ -84,8 +84,9 @@ async function main(): Promise<void> {
       say(`   ${line}`);
     };
     for (;;) {
+      // Progress messages end with the percentage for hosts that show only the message; the bar shows it already.
       const r = await callTool('get_status', { project_id: projectId, wait_seconds: 20 }, (p) =>
-        render(p.progress, p.message ?? ''),
+        render(p.progress, (p.message ?? '').replace(/\s*\d+%$/, '')),
       );
       const s = (r.structuredContent as { status: Record<string, unknown> }).status;
       render(Number(s.progress ?? 0), String(s.current_step ?? s.status).replace(/_/g, ' '));
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
     scene_number: 4,
     narration_text: 'Some messages are worth crossing an ocean for.',
   });
-  say('   scene 4 narration updated');
+  say('   scene 4 narration is now: “Some messages are worth crossing an ocean for.”');
 
   step(4, 'approve_project — the server quotes and asks the person before spending');
   const approved = await callTool('approve_project', { project_id: project.id });

@@ -11,6 +11,7 @@ import { attachLive } from './live/live.js';
 import type { WatcherTiming } from './live/watcher.js';
 import { createLogger, type Logger, registerSecret } from './log.js';
 import type { Sandbox } from './sandbox/contract.js';
+import { VERSION } from './version.js';
 
 export interface Runtime {
   config: Config;
@@ -43,7 +44,7 @@ export interface RuntimeOverrides {
   watch?: Partial<WatcherTiming>;
 }
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 /** Builds the runtime; with `config.sandbox.enabled` it starts an in-process sandbox first (loaded lazily). */
 export async function createRuntime(config: Config, o: RuntimeOverrides = {}): Promise<Runtime> {

@@ -14,10 +14,14 @@ import {
 import { z } from 'zod';
 import { ApiError } from './api/errors.js';
 import type { CreditBudget } from './consent/index.js';
+import { errorText } from './error-text.js';
 import { redactSecrets } from './log.js';
 import type { Runtime } from './runtime.js';
 import type { ConsentChannel, ToolContext, ToolDef, ToolOutcome } from './tools/define.js';
 import { ToolInputError } from './tools/errors.js';
+
+export { errorText } from './error-text.js';
+
 import { selectTools } from './tools/index.js';
 
 /** What lives as long as one client connection (stdio, or a 2025-era HTTP session). */
@@ -70,23 +74,6 @@ function consentChannel(server: McpServer, c: ServerCtx): ConsentChannel {
       quoteToken: typeof state === 'string' ? state : undefined,
     },
   };
-}
-
-/** Turns any thrown error into text for the model: what happened and what to do. */
-export function errorText(err: unknown): string {
-  if (err instanceof ApiError) {
-    return redactSecrets(
-      err.hint && !err.message.includes(err.hint) ? `${err.message} ${err.hint}` : err.message,
-    );
-  }
-  if (err instanceof ToolInputError) return redactSecrets(err.message);
-  if (err instanceof z.ZodError) {
-    return `Invalid arguments: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}. Fix them and call again.`;
-  }
-  const msg = err instanceof Error ? err.message : String(err);
-  return redactSecrets(
-    `Unexpected error in scene-projects-mcp: ${msg}. Nothing was spent by this call unless get_status shows otherwise; try again, and report it if it persists.`,
-  );
 }
 
 export function renderOutcome(outcome: Exclude<ToolOutcome<unknown>, { ask: unknown }>): CallToolResult {

@@ -221,8 +221,8 @@ describe('errors', () => {
     for (const call of calls) {
       const e = await failure(call);
       expect(e.kind).toBe('not_configured');
-      expect(e.message).toContain('TWIN_API_TOKEN');
-      expect(e.message).toContain('--sandbox');
+      expect(e.hint).toContain('TWIN_API_TOKEN');
+      expect(e.hint).toContain('--sandbox');
     }
     expect(sb.requests().length).toBe(before);
     await c.close();
@@ -529,15 +529,18 @@ describe('spending POSTs after a lost answer', () => {
     expect(approveCharges(p.id)).toHaveLength(1);
   });
 
-  it.each([500, 502, 503, 504])('approve: an HTTP %i is checked against the project, not assumed', async (status) => {
-    const c = client();
-    const p = await proposed(c);
-    sb.injectFault({ method: 'POST', path: /approve$/, count: 1, fault: { kind: 'status', status } });
-    const e = await failure(c.approveProject(p.id, { confirm_credits: true }));
-    expect(e.kind).toBe('spend_unknown');
-    expect(e.message).not.toMatch(/Nothing was (charged|done)/);
-    expect(approveCharges(p.id)).toHaveLength(0);
-  });
+  it.each([500, 502, 503, 504])(
+    'approve: an HTTP %i is checked against the project, not assumed',
+    async (status) => {
+      const c = client();
+      const p = await proposed(c);
+      sb.injectFault({ method: 'POST', path: /approve$/, count: 1, fault: { kind: 'status', status } });
+      const e = await failure(c.approveProject(p.id, { confirm_credits: true }));
+      expect(e.kind).toBe('spend_unknown');
+      expect(e.message).not.toMatch(/Nothing was (charged|done)/);
+      expect(approveCharges(p.id)).toHaveLength(0);
+    },
+  );
 
   it('approve: when the read-back fails too, spend_unknown', async () => {
     const c = client();

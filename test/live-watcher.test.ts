@@ -367,3 +367,33 @@ describe('live hooks', () => {
     ]);
   });
 });
+
+describe('progress messages', () => {
+  it('name the scene being worked on, also while one scene is regenerated', async () => {
+    const { progressMessage } = await import('../src/live/change.js');
+    const base = { id: 1, status: 'generating', progress: 42, current_step: 'generating_scene_videos' };
+    expect(
+      progressMessage({
+        ...base,
+        scenes: [
+          { scene_number: 1, image_status: 'completed', video_status: 'completed' },
+          { scene_number: 2, image_status: 'completed', video_status: 'generating' },
+          { scene_number: 3, image_status: 'completed', video_status: 'pending' },
+        ],
+      }),
+    ).toBe('generating scene videos, scene 2 of 3 42%');
+    expect(
+      progressMessage({
+        ...base,
+        current_step: 'generating_scene_images',
+        scenes: [
+          { scene_number: 1, image_status: 'completed', video_status: 'completed' },
+          { scene_number: 2, image_status: 'completed', video_status: 'completed' },
+          { scene_number: 3, image_status: 'generating', video_status: 'pending' },
+          { scene_number: 4, image_status: 'completed', video_status: 'completed' },
+        ],
+      }),
+    ).toBe('generating scene images, scene 3 of 4 42%');
+    expect(progressMessage({ id: 1, status: 'completed', progress: 100 })).toBe('completed 100%');
+  });
+});

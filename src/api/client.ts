@@ -3,7 +3,9 @@
  * leniently, retries only what is safe to retry, and after an ambiguous failure of a spending POST
  * reads the project back to learn whether credits were charged, so our retries never charge twice.
  */
+
 import type { z } from 'zod';
+import { VERSION } from '../version.js';
 import type { CallOptions, SceneProjectsApi, SpendOutcome } from './contract.js';
 import {
   ApiError,
@@ -51,7 +53,7 @@ import {
 } from './schemas.js';
 
 export const DEFAULT_BASE_URL = 'https://api.twin.actor/api/v1';
-export const DEFAULT_USER_AGENT = 'scene-projects-mcp/0.1.0';
+export const DEFAULT_USER_AGENT = `scene-projects-mcp/${VERSION}`;
 
 /** How much earlier than our request an `updated_at` may be and still count as "after it" (clock skew). */
 export const CLOCK_SKEW_MS = 2_000;

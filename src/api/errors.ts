@@ -450,8 +450,8 @@ export function unexpectedAnswer(ctx: OpContext, status: number, problem: string
 export function notConfigured(ctx?: OpContext, why?: string): ApiError {
   return new ApiError({
     kind: 'not_configured',
-    message: `${why ?? 'No API token is set.'} Set TWIN_API_TOKEN to your twin.actor API token, or run with --sandbox to try without an account.`,
-    hint: 'Set TWIN_API_TOKEN, or run with --sandbox to try without an account.',
+    message: why ?? 'No API token is set.',
+    hint: 'Set TWIN_API_TOKEN to your Scene Projects (twin.actor) API token, or run with --sandbox to try without an account.',
     ...(ctx ? baseInit(ctx) : {}),
   });
 }

@@ -80,9 +80,6 @@ export function quoteView(quote: Quote, summary: string): QuoteView {
   };
 }
 
-const fresh = (action: string) =>
-  `Call ${action} again without quote_token to get a fresh quote, and show the person the new figure.`;
-
 export function consentQuestion(q: QuoteView, remaining?: number): string {
   const limit = remaining !== undefined ? ` (${remaining} credits left under this server’s limit)` : '';
   return `${q.summary}. This spends about ${q.credits} credits${limit}. Do you agree to spend ${q.credits} credits?`;
@@ -132,7 +129,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
         };
       }
       const r = ctx.signer.redeem(answer.quoteToken, sealed(plan.subject, 'elicit'));
-      if (!r.ok) return { kind: 'refused', message: `${nothingSpent(r.message)} ${fresh(action)}` };
+      if (!r.ok) return { kind: 'refused', message: r.message };
       approved = r.quote;
       break;
     }
@@ -155,7 +152,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
         };
       }
       const r = ctx.signer.redeem(args.quote_token, sealed(plan.subject, 'arguments'));
-      if (!r.ok) return { kind: 'refused', message: `${nothingSpent(r.message)} ${fresh(action)}` };
+      if (!r.ok) return { kind: 'refused', message: r.message };
       approved = r.quote;
       break;
     }

@@ -20,19 +20,24 @@ export function fingerprint(s: ProjectStatusResponse): string {
 export const meaningfulChange = (a: ProjectStatusResponse | undefined, b: ProjectStatusResponse): boolean =>
   !a || fingerprint(a) !== fingerprint(b);
 
-/** "scene 3 of 5" while generating, from per-scene statuses. */
-export function sceneProgress(s: ProjectStatusResponse): { done: number; total: number } | undefined {
-  const scenes = s.scenes ?? [];
-  if (!scenes.length) return undefined;
-  const done = scenes.filter((x) => (x.video_status ?? x.status) === 'completed').length;
-  return { done, total: scenes.length };
+/**
+ * The scene being worked on: the first whose image or video is generating. While a single scene is
+ * regenerated the others stay completed, so counting finished scenes would name the wrong one.
+ */
+function activeScene(s: ProjectStatusResponse): number | undefined {
+  const scenes = [...(s.scenes ?? [])].sort((a, b) => a.scene_number - b.scene_number);
+  return (
+    scenes.find((x) => x.image_status === 'generating' || x.video_status === 'generating') ??
+    scenes.find((x) => x.image_status === 'pending' || x.video_status === 'pending')
+  )?.scene_number;
 }
 
+/** "generating scene videos, scene 3 of 5 42%": for progress notifications and logs. */
 export function progressMessage(s: ProjectStatusResponse): string {
   const step = s.current_step ? s.current_step.replace(/_/g, ' ') : s.status;
-  const sp = sceneProgress(s);
-  const scene =
-    sp && s.status === 'generating' ? `, scene ${Math.min(sp.done + 1, sp.total)} of ${sp.total}` : '';
+  const total = s.scenes?.length ?? 0;
+  const active = s.status === 'generating' ? activeScene(s) : undefined;
+  const scene = active !== undefined && total ? `, scene ${active} of ${total}` : '';
   const pct = s.progress != null ? ` ${Math.round(s.progress)}%` : '';
   return `${step}${scene}${pct}`;
 }

@@ -5,9 +5,10 @@
  * - `scene-projects://projects/{id}/storyboard`: the same project as Markdown a person can read.
  * Both can be subscribed to (resources/subscribe or subscriptions/listen).
  */
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { type McpServer, ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
 import { ApiError } from '../api/errors.js';
 import { isTerminalStatus, type Project, type ProjectStatusResponse } from '../api/schemas.js';
+import { errorText } from '../error-text.js';
 import { liveOf } from '../live/live.js';
 import type { Runtime } from '../runtime.js';
 import { oneLine, projectUri, storyboardUri } from '../tools/shapes.js';
@@ -36,8 +37,10 @@ export async function readProjectView(rt: Runtime, id: number, signal?: AbortSig
   try {
     project = await rt.api.getProject(id, { signal });
   } catch (err) {
-    if (err instanceof ApiError) throw new Error(err.hint ? `${err.message} ${err.hint}` : err.message);
-    throw err;
+    if (err instanceof ApiError && err.kind === 'not_found') {
+      throw new ResourceNotFoundError(projectUri(id), errorText(err));
+    }
+    throw new Error(errorText(err));
   }
   let status: ProjectStatusResponse | undefined;
   const moving =

@@ -138,5 +138,3 @@ export const READ: ToolAnnotations = {
   idempotentHint: true,
   openWorldHint: true,
 };
-
-export const isConsentRequest = <O>(o: ToolOutcome<O>): o is ToolNeedsConsent => 'ask' in o;

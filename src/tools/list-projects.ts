@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PersonId } from '../api/schemas.js';
+import { KNOWN_PROJECT_STATUSES, PersonId } from '../api/schemas.js';
 import { defineTool, READ } from './define.js';
 import { oneLine, projectLink } from './shapes.js';
 
@@ -18,7 +18,7 @@ export const listProjects = defineTool({
   title: 'List scene projects',
   description:
     'List the account’s scene projects (videos), newest first, optionally for one person or one status ' +
-    '(draft, creating, proposed, generating, completed, failed). Free. Use it to find a project id.',
+    '(proposed, generating, completed, failed, …). Free. Use it to find a project id.',
   effect: 'read',
   annotations: READ,
   input: z.object({
@@ -57,7 +57,11 @@ export const listProjects = defineTool({
     );
     const head = all.length
       ? `${all.length} project${all.length === 1 ? '' : 's'}${shown.length < all.length ? ` (showing ${shown.length})` : ''}:`
-      : 'No projects match. Create one with create_story.';
+      : args.status && !(KNOWN_PROJECT_STATUSES as readonly string[]).includes(args.status)
+        ? `No projects are "${args.status}". Known statuses: ${KNOWN_PROJECT_STATUSES.join(', ')}.`
+        : args.status || args.person_id
+          ? 'No projects match these filters.'
+          : 'No projects yet. Create one with create_story.';
     return {
       structured: { projects: shown, total: all.length, shown: shown.length },
       text: [head, ...lines].join('\n'),

@@ -41,7 +41,7 @@ export const regenerateScene = defineTool({
       const p = await ctx.api.getProject(project_id, { signal: ctx.signal });
       if (p.status !== 'completed' && p.status !== 'failed') {
         throw new ToolInputError(
-          `Project ${p.id} is ${p.status}: a scene can be regenerated only once the project is completed or failed. Nothing was spent. Call get_status to follow it.`,
+          `Project ${p.id} is ${p.status}: a scene can be regenerated only once the project is completed or failed. Nothing was spent. ${p.status === 'proposed' || p.status === 'draft' ? 'Generate it first with approve_project (or change a scene for free with update_scene).' : 'Follow it with get_status until it completes.'}`,
         );
       }
       const scenes = p.scenes ?? [];

@@ -46,17 +46,19 @@ export function spendOutcome<R extends { status?: string | null; message?: strin
       return { ask: { message: gate.message, quote: gate.quote } };
     case 'quote': {
       const q = gate.quote;
-      const next = `Ask the person whether they agree to spend ${q.credits} credits (${q.summary}). If they agree, call ${action} again with the same arguments plus confirm_credits: true, quote_token: "${q.quote_token}", max_credits: ${q.credits}. The quote expires at ${q.expires_at}.`;
+      const ask = `Ask the person whether they agree to spend ${q.credits} credits. If they agree, call ${action} again with the same arguments plus confirm_credits: true, max_credits: ${q.credits} and`;
+      const message = `Quote: ${q.summary} — ${q.credits} credits. Nothing has been spent.`;
       return {
         structured: {
           outcome: 'quote',
           project_id: projectId,
           credits: q.credits,
           quote: q,
-          message: `Quote: ${q.summary} — ${q.credits} credits. Nothing has been spent.`,
-          next_step: next,
+          message,
+          next_step: `${ask} quote_token from quote.quote_token (valid until ${q.expires_at}).`,
         },
-        text: `Quote: ${q.summary} — ${q.credits} credits. Nothing has been spent.\nNext: ${next}`,
+        // The token appears once in the text, for hosts that show the model text only.
+        text: `${message}\nNext: ${ask} quote_token: "${q.quote_token}" (valid until ${q.expires_at}).`,
         links,
       };
     }

@@ -32,7 +32,7 @@ export const upscale = defineTool({
         message: r.message ?? null,
         next_step: next,
       },
-      text: `Upscaling project ${project_id} (${r.status}); free, no credits used. ${r.message ?? ''}\nNext: ${next}`,
+      text: `Upscaling started for project ${project_id} (free, no credits used); it takes 5–10 minutes.\nNext: ${next}`,
       links: [projectLink({ id: project_id })],
     };
   },

@@ -1,0 +1,22 @@
+/** The one way an error becomes text for a model or a person: what happened, then what to do. */
+import { z } from 'zod';
+import { ApiError } from './api/errors.js';
+import { redactSecrets } from './log.js';
+import { ToolInputError } from './tools/errors.js';
+
+/** Turns any thrown error into text: the upstream client's message and hint, our own input errors, or a bug. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    return redactSecrets(
+      err.hint && !err.message.includes(err.hint) ? `${err.message} ${err.hint}` : err.message,
+    );
+  }
+  if (err instanceof ToolInputError) return redactSecrets(err.message);
+  if (err instanceof z.ZodError) {
+    return `Invalid arguments: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}. Fix them and call again.`;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return redactSecrets(
+    `Unexpected error in scene-projects-mcp: ${msg}. Nothing was spent by this call unless get_status shows otherwise; try again, and report it if it persists.`,
+  );
+}
