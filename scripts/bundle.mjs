@@ -2,9 +2,9 @@
 /**
  * `npm run bundle`: builds scene-projects-mcp.mcpb, the Claude Desktop extension, and proves it runs.
  *
- * 1. Stage manifest.json, package.json, package-lock.json, README/LICENSE, assets/ and dist/*.js
- *    in a temporary folder, and install the production dependencies there from the lock
- *    (`npm ci --omit=dev --ignore-scripts`: no devDependencies, no optional peers such as `ai`).
+ * 1. Stage manifest.json, README, assets/, the bundled dist/cli.js and the sandbox modules in a
+ *    temporary folder with a package.json whose one dependency is undici (the CLI bundle holds the
+ *    SDK and zod), and install it there (`--omit=dev --ignore-scripts`).
  * 2. `mcpb pack` it into ./scene-projects-mcp.mcpb (validates the manifest on the way).
  * 3. Verify: `mcpb unpack` into another temporary folder, start the server exactly as Claude Desktop
  *    would (the manifest's command, args and env, ${__dirname} and ${user_config.*} substituted, with
@@ -13,7 +13,16 @@
  * `--no-verify` skips step 3; `--keep` keeps the temporary folders and prints where they are.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,18 +53,33 @@ function stage() {
   if (!existsSync(join(ROOT, 'dist', 'cli.js')))
     throw new Error('dist/cli.js is missing: run `npm run build` first.');
   const dir = mkdtempSync(join(tmpdir(), 'scene-mcpb-stage-'));
-  for (const f of ['manifest.json', 'package.json', 'package-lock.json', 'README.md', 'LICENSE']) {
+  for (const f of ['manifest.json', 'README.md', 'LICENSE']) {
     if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(dir, f));
   }
   if (existsSync(join(ROOT, 'assets')))
     cpSync(join(ROOT, 'assets'), join(dir, 'assets'), { recursive: true });
-  // Only what runs: no source maps, no type declarations.
-  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {
-    recursive: true,
-    filter: (src) => statSync(src).isDirectory() || src.endsWith('.js'),
+  // Only what the server runs: dist/cli.js is one esbuild bundle (SDK and zod inside); the sandbox
+  // stays a separate module (it finds assets/ relative to itself) and needs only the pricing table;
+  // undici is the one external package (loaded on the first API request).
+  const files = [
+    'cli.js',
+    'api/pricing.js',
+    ...readdirSync(join(ROOT, 'dist', 'sandbox')).map((f) => `sandbox/${f}`),
+  ];
+  for (const f of files.filter((f) => f.endsWith('.js'))) cpSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const runtime = {
+    name: pkg.name,
+    version: pkg.version,
+    type: 'module',
+    private: true,
+    dependencies: { undici: pkg.dependencies.undici },
+  };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(runtime, null, 2)}\n`);
+  log(`staging in ${dir}; installing undici ${pkg.dependencies.undici}…`);
+  run(npm, ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock'], {
+    cwd: dir,
   });
-  log(`staging in ${dir}; installing production dependencies from the lock…`);
-  run(npm, ['ci', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir });
   return dir;
 }
 
@@ -69,7 +93,7 @@ async function verify() {
   const dir = mkdtempSync(join(tmpdir(), 'scene-mcpb-unpacked-'));
   run(process.execPath, [MCPB, 'unpack', OUT, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  for (const f of [manifest.server.entry_point, 'node_modules/@modelcontextprotocol/server/package.json']) {
+  for (const f of [manifest.server.entry_point, 'node_modules/undici/package.json', 'assets/sample.mp4']) {
     if (!existsSync(join(dir, f))) throw new Error(`the bundle lacks ${f}`);
   }
   if (existsSync(join(dir, 'node_modules', 'vitest')) || existsSync(join(dir, 'node_modules', 'ai'))) {
