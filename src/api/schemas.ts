@@ -42,14 +42,22 @@ export const DEFAULT_IMAGE_MODEL = 'flux-pro';
 /** Upstream ids are 32-bit integers; the bound keeps the advertised JSON Schema short and exact. */
 const id = (what: string) =>
   z
-    .number({ error: `${what} must be a number` })
+    .number({
+      error: (iss) => (iss.input === undefined ? `${what} is required` : `${what} must be a number`),
+    })
     .int(`${what} must be a whole number`)
     .min(1, `${what} must be a positive integer`)
     .max(2_147_483_647, `${what} is too large`);
 
 export const ProjectId = id('project_id');
 export const SceneId = id('scene_id');
-export const SceneNumber = z.number().int('scene_number must be a whole number').min(1).max(10);
+export const SceneNumber = z
+  .number({
+    error: (iss) => (iss.input === undefined ? 'scene_number is required' : 'scene_number must be a number'),
+  })
+  .int('scene_number must be a whole number')
+  .min(1, 'scene_number starts at 1')
+  .max(10, 'a project has at most 10 scenes');
 export const PersonId = id('person_id');
 
 export const StoryIdea = z
@@ -73,7 +81,7 @@ export const CreateStoryRequest = z.strictObject({
 });
 export type CreateStoryRequest = z.infer<typeof CreateStoryRequest>;
 
-const promptText = (field: string) =>
+export const promptText = (field: string) =>
   z
     .string()
     .trim()

@@ -4,6 +4,7 @@
  */
 import { completable, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { perRuntime } from '../per-runtime.js';
 import { recentProjects } from '../resources/recent.js';
 import type { Runtime } from '../runtime.js';
 import { projectUri, storyboardUri } from '../tools/shapes.js';
@@ -51,9 +52,7 @@ export function refineSceneText(
  * Argument schemas are built once per runtime, not per server instance: 2026-era HTTP builds an
  * instance for every request, and constructing zod schemas there showed up in the load benchmark.
  */
-const schemas = new WeakMap<Runtime, ReturnType<typeof buildSchemas>>();
-
-function buildSchemas(rt: Runtime) {
+const promptSchemas = perRuntime((rt: Runtime) => {
   const recent = recentProjects(rt);
   return {
     makeVideo: z.object({
@@ -73,14 +72,10 @@ function buildSchemas(rt: Runtime) {
       change: z.string().optional().describe('What the person wants changed, in their words.'),
     }),
   };
-}
+});
 
 export function registerPrompts(server: McpServer, rt: Runtime): void {
-  let args = schemas.get(rt);
-  if (!args) {
-    args = buildSchemas(rt);
-    schemas.set(rt, args);
-  }
+  const args = promptSchemas(rt);
 
   server.registerPrompt(
     'make_video',

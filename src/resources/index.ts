@@ -10,6 +10,7 @@ import { ApiError } from '../api/errors.js';
 import { isTerminalStatus, type Project, type ProjectStatusResponse } from '../api/schemas.js';
 import { errorText } from '../error-text.js';
 import { liveOf } from '../live/live.js';
+import { perRuntime } from '../per-runtime.js';
 import type { Runtime } from '../runtime.js';
 import { oneLine, projectUri, storyboardUri } from '../tools/shapes.js';
 import { recentProjects } from './recent.js';
@@ -57,9 +58,7 @@ const describe = (p: Project) =>
   }`;
 
 /** Templates are built once per runtime: 2026-era HTTP builds a server instance for every request. */
-const templates = new WeakMap<Runtime, ReturnType<typeof buildTemplates>>();
-
-function buildTemplates(rt: Runtime) {
+const templates = perRuntime((rt: Runtime) => {
   const recent = recentProjects(rt);
   const completeId = { id: (value: string) => recent.completeIds(value) };
   return {
@@ -88,14 +87,10 @@ function buildTemplates(rt: Runtime) {
       complete: completeId,
     }),
   };
-}
+});
 
 export function registerProjectResources(server: McpServer, rt: Runtime): void {
-  let t = templates.get(rt);
-  if (!t) {
-    t = buildTemplates(rt);
-    templates.set(rt, t);
-  }
+  const t = templates(rt);
 
   server.registerResource(
     'project',

@@ -4,6 +4,7 @@
  * often, and each would otherwise cost an upstream request.
  */
 import type { Project } from '../api/schemas.js';
+import { perRuntime } from '../per-runtime.js';
 import type { Runtime } from '../runtime.js';
 
 export const RECENT_TTL_MS = 5000;
@@ -60,14 +61,5 @@ export class RecentProjects {
   }
 }
 
-const perRuntime = new WeakMap<object, RecentProjects>();
-
 /** One cache per runtime. */
-export function recentProjects(rt: Runtime): RecentProjects {
-  let r = perRuntime.get(rt);
-  if (!r) {
-    r = new RecentProjects(rt);
-    perRuntime.set(rt, r);
-  }
-  return r;
-}
+export const recentProjects = perRuntime((rt) => new RecentProjects(rt));

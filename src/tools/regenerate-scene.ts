@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { regenerateCost } from '../api/pricing.js';
-import { ProjectId } from '../api/schemas.js';
+import { ProjectId, promptText, SceneNumber } from '../api/schemas.js';
 import { runSpend, shortHash } from '../consent/gate.js';
 import { hashScenes } from '../consent/index.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
 import { projectUri } from './shapes.js';
 import { SpendOutput, spendInputs, spendOutcome } from './spend-shared.js';
-
-const prompt = (what: string) => z.string().trim().min(1).max(4000).optional().describe(what);
 
 export const regenerateScene = defineTool({
   name: 'regenerate_scene',
@@ -21,11 +19,15 @@ export const regenerateScene = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: z.object({
     project_id: ProjectId.describe('The project id.'),
-    scene_number: z.number().int().min(1).max(10).describe('The scene’s position, 1-based.'),
+    scene_number: SceneNumber.describe('The scene’s position, 1-based.'),
     regenerate_image: z.boolean().default(true).describe('Re-make the still image (default true).'),
     regenerate_video: z.boolean().default(true).describe('Re-make the video (default true).'),
-    updated_image_prompt: prompt('A new image prompt for this scene.'),
-    updated_motion_prompt: prompt('A new motion prompt for this scene.'),
+    updated_image_prompt: promptText('updated_image_prompt')
+      .optional()
+      .describe('A new image prompt for this scene.'),
+    updated_motion_prompt: promptText('updated_motion_prompt')
+      .optional()
+      .describe('A new motion prompt for this scene.'),
     ...spendInputs,
   }),
   output: SpendOutput,

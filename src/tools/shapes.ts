@@ -1,21 +1,12 @@
 /** Output schemas and text helpers shared by several tools. Lenient: unknown upstream fields pass through. */
 import { z } from 'zod';
-import type { Project, ProjectStatusResponse, Scene } from '../api/schemas.js';
+import { type Project, type ProjectStatusResponse, Scene } from '../api/schemas.js';
 
 const s = z.string().nullish();
 const n = z.number().nullish();
 
-export const SceneOut = z.looseObject({
-  id: n,
-  scene_number: z.number(),
-  description: s,
-  image_prompt: s,
-  motion_prompt: s,
-  narration_text: s,
-  status: s,
-  image_url: s,
-  video_url: s,
-});
+/** A scene as tools return it: the API's scene, without the per-scene status fields of the status endpoint. */
+export const SceneOut = Scene.omit({ image_status: true, video_status: true });
 
 export const ProjectOut = z.looseObject({
   id: z.number(),
@@ -94,7 +85,9 @@ export function statusLine(
 }
 
 /** What an agent should do next, given a project's status. Unknown statuses get a safe default. */
-export function nextStep(p: Pick<Project, 'id' | 'status'>): string {
+export function nextStep(
+  p: Pick<Project, 'id' | 'status'> & { final_video_url_upscaled?: string | null },
+): string {
   switch (p.status) {
     case 'draft':
     case 'creating':
@@ -105,7 +98,9 @@ export function nextStep(p: Pick<Project, 'id' | 'status'>): string {
     case 'upscaling':
       return `Generation takes minutes: call get_status with project_id ${p.id} and wait_seconds 50 (or subscribe to ${projectUri(p.id)}) until it completes.`;
     case 'completed':
-      return 'Share final_video_url with the person. Offer regenerate_scene for a scene they dislike (costs credits) or upscale (free).';
+      return p.final_video_url_upscaled
+        ? 'Share final_video_url_upscaled (and final_video_url) with the person. Offer regenerate_scene for a scene they dislike (costs credits).'
+        : 'Share final_video_url with the person. Offer regenerate_scene for a scene they dislike (costs credits) or upscale (free).';
     case 'failed':
       return 'Tell the person it failed and why; regenerate_scene can retry a failed scene (costs credits).';
     default:

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ProjectId, SceneId, SceneUpdateRequest } from '../api/schemas.js';
+import { ProjectId, promptText, SceneId, SceneNumber, SceneUpdateRequest } from '../api/schemas.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
 import { oneLine, projectLink, SceneOut } from './shapes.js';
 
-const text = (what: string) => z.string().trim().min(1).max(4000).optional().describe(what);
+const text = (field: string, what: string) => promptText(field).optional().describe(what);
 
 export const updateScene = defineTool({
   name: 'update_scene',
@@ -16,12 +16,12 @@ export const updateScene = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   input: z.object({
     project_id: ProjectId.describe('The project id.'),
-    scene_number: z.number().int().min(1).max(10).optional().describe('The scene’s position, 1-based.'),
+    scene_number: SceneNumber.optional().describe('The scene’s position, 1-based.'),
     scene_id: SceneId.optional().describe('The scene’s id (alternative to scene_number).'),
-    description: text('What happens in the scene.'),
-    image_prompt: text('Prompt for the scene’s still image.'),
-    motion_prompt: text('Camera and subject motion for the video.'),
-    narration_text: text('What the narrator says (about 10 s of speech).'),
+    description: text('description', 'What happens in the scene.'),
+    image_prompt: text('image_prompt', 'Prompt for the scene’s still image.'),
+    motion_prompt: text('motion_prompt', 'Camera and subject motion for the video.'),
+    narration_text: text('narration_text', 'What the narrator says (about 10 s of speech).'),
   }),
   output: z.object({ project_id: z.number(), scene: SceneOut, changed_fields: z.array(z.string()) }),
   async handler(args, ctx) {
