@@ -81,6 +81,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`scene-projects-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const text =
+    code === 'EADDRINUSE'
+      ? `${(err as Error).message}: the port is taken. Choose another with --port (or MCP_HTTP_PORT), or stop what uses it.`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  process.stderr.write(`scene-projects-mcp: ${text}\n`);
   process.exit(1);
 });

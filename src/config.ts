@@ -171,7 +171,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     parsed = parseArgs({ args: argv, options: FLAG_OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}. Run with --help to see the options.`);
+    // Node's text goes on about positional arguments; the first sentence is the useful part.
+    const first = (err as Error).message.split(/\.\s/)[0]?.replace(/\.$/, '');
+    throw new ConfigError(`${first}. Run with --help to see the options.`);
   }
   const f = parsed.values;
   const command = parsed.positionals[0];
