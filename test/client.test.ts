@@ -636,6 +636,45 @@ describe('spending POSTs after a lost answer', () => {
   });
 });
 
+describe('coalesced reads', () => {
+  it('concurrent identical reads share one upstream request', async () => {
+    const c = client();
+    const p = await proposed(c);
+    const before = count('GET', new RegExp(`/scene-projects/${p.id}/status$`));
+    const all = await Promise.all(Array.from({ length: 20 }, () => c.getStatus(p.id)));
+    expect(all.every((s) => s.status === 'proposed')).toBe(true);
+    expect(count('GET', new RegExp(`/scene-projects/${p.id}/status$`)) - before).toBe(1);
+  });
+
+  it('a read after a write never reuses a read that began before it', async () => {
+    const c = client();
+    const p = await proposed(c);
+    // A slow read in flight while the approval is sent and answered.
+    sb.injectFault({ method: 'GET', path: /\/status$/, count: 1, fault: { kind: 'latency', ms: 300 } });
+    const statusReads = () => count('GET', new RegExp(`/scene-projects/${p.id}/status$`));
+    const before = statusReads();
+    const early = c.getStatus(p.id);
+    await c.approveProject(p.id, { confirm_credits: true });
+    const after = await c.getStatus(p.id);
+    await early;
+    expect(after.status).toBe('generating');
+    // Its own request, not the one still in flight from before the approval.
+    expect(statusReads() - before).toBe(2);
+  });
+
+  it('one caller cancelling does not cancel the others', async () => {
+    const c = client();
+    const p = await proposed(c);
+    sb.injectFault({ method: 'GET', path: /\/status$/, count: 1, fault: { kind: 'latency', ms: 200 } });
+    const ac = new AbortController();
+    const cancelled = c.getStatus(p.id, { signal: ac.signal });
+    const kept = c.getStatus(p.id);
+    ac.abort();
+    expect((await failure(cancelled)).aborted).toBe(true);
+    expect((await kept).status).toBe('proposed');
+  });
+});
+
 describe('the token never leaks', () => {
   it('redact scrubs the token, Bearer values and authorization headers', () => {
     expect(redact(`x ${TOKEN} y`, TOKEN)).toBe('x [redacted] y');

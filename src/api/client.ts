@@ -6,6 +6,7 @@
 
 import type { z } from 'zod';
 import { VERSION } from '../version.js';
+import { ReadCoalescer } from './coalesce.js';
 import type { CallOptions, SceneProjectsApi, SpendOutcome } from './contract.js';
 import {
   ApiError,
@@ -155,6 +156,7 @@ export class SceneProjectsClient implements SceneProjectsApi {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly recheckDelaysMs: number[];
+  private readonly reads = new ReadCoalescer();
   private readonly userAgent: string;
   private readonly logger: Logger | undefined;
 
@@ -222,8 +224,13 @@ export class SceneProjectsClient implements SceneProjectsApi {
     };
     this.ready(ctx);
     this.checkId(ctx, ProjectId, projectId, 'project_id');
-    const ex = await this.exchange(ctx, {}, opts.signal);
-    return this.parse(ctx, ex, Project, 'not a project');
+    return this.reads.run(
+      ctx.path,
+      projectId,
+      opts.signal,
+      async () => this.parse(ctx, await this.exchange(ctx, {}, undefined), Project, 'not a project'),
+      () => this.abortedError(ctx),
+    );
   }
 
   async getStatus(projectId: number, opts: CallOptions = {}) {
@@ -235,8 +242,19 @@ export class SceneProjectsClient implements SceneProjectsApi {
     };
     this.ready(ctx);
     this.checkId(ctx, ProjectId, projectId, 'project_id');
-    const ex = await this.exchange(ctx, {}, opts.signal);
-    return this.parse(ctx, ex, ProjectStatusResponse, 'not a project status');
+    return this.reads.run(
+      ctx.path,
+      projectId,
+      opts.signal,
+      async () =>
+        this.parse(
+          ctx,
+          await this.exchange(ctx, {}, undefined),
+          ProjectStatusResponse,
+          'not a project status',
+        ),
+      () => this.abortedError(ctx),
+    );
   }
 
   async updateScene(projectId: number, sceneId: number, patch: SceneUpdateRequest, opts: CallOptions = {}) {
@@ -476,6 +494,21 @@ export class SceneProjectsClient implements SceneProjectsApi {
   // ---------- one exchange, with retries ----------
 
   private async exchange(
+    ctx: OpContext,
+    init: { query?: Record<string, unknown>; body?: unknown },
+    signal: AbortSignal | undefined,
+  ): Promise<Exchange> {
+    if (ctx.method === 'GET' || ctx.projectId === undefined) return this.exchangeOnce(ctx, init, signal);
+    // A write: reads that start from now on, and after it ends, must not reuse older reads.
+    this.reads.bump(ctx.projectId);
+    try {
+      return await this.exchangeOnce(ctx, init, signal);
+    } finally {
+      this.reads.bump(ctx.projectId);
+    }
+  }
+
+  private async exchangeOnce(
     ctx: OpContext,
     init: { query?: Record<string, unknown>; body?: unknown },
     signal: AbortSignal | undefined,
