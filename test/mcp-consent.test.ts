@@ -35,6 +35,13 @@ async function draft(c: Connected, scenes = 3): Promise<number> {
 
 const spent = (rt: Runtime) => rt.sandbox!.ledger().entries;
 
+/** Asks approve_project for a quote (nothing is spent) and returns its token. */
+async function quoteToken(c: Connected, id: number): Promise<string> {
+  const q = await call(c, 'approve_project', { project_id: id });
+  expect(q.structuredContent, text(q)).toMatchObject({ outcome: 'quote' });
+  return (q.structuredContent!.quote as { quote_token: string }).quote_token;
+}
+
 async function waitCompleted(c: Connected, id: number) {
   for (let i = 0; i < 200; i++) {
     const r = await call(c, 'get_status', { project_id: id, wait_seconds: 5 });
@@ -81,8 +88,7 @@ describe.each(['legacy', 'modern'] as const)('consent by elicitation (%s era)', 
     // A quote token obtained elsewhere, handed in as if the person had agreed.
     const { rt, c: quoter } = await setup();
     const id = await draft(quoter);
-    const q = await call(quoter, 'approve_project', { project_id: id });
-    const token = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const token = await quoteToken(quoter, id);
     const asker = await connect(rt, { era, elicit: () => ({ action: 'decline' }) });
     open.push(asker);
     const r = await call(asker, 'approve_project', {
@@ -114,8 +120,7 @@ describe('consent by arguments (client cannot elicit)', () => {
   it('spends the quoted figure once confirm_credits, the token and max_credits are given', async () => {
     const { rt, c } = await setup();
     const id = await draft(c, 3);
-    const q = await call(c, 'approve_project', { project_id: id });
-    const token = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const token = await quoteToken(c, id);
     const r = await call(c, 'approve_project', {
       project_id: id,
       confirm_credits: true,
@@ -143,8 +148,7 @@ describe('consent by arguments (client cannot elicit)', () => {
   ])('refuses %s and spends nothing', async (_what, argsFor) => {
     const { rt, c } = await setup();
     const id = await draft(c, 3);
-    const q = await call(c, 'approve_project', { project_id: id });
-    const token = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const token = await quoteToken(c, id);
     const r = await call(c, 'approve_project', { project_id: id, ...argsFor(token) });
     expect(r.isError).toBe(true);
     expect(r.structuredContent).toMatchObject({ outcome: 'refused', credits: 0 });
@@ -168,8 +172,7 @@ describe('consent by arguments (client cannot elicit)', () => {
   it('refuses a token once the scenes changed after the quote', async () => {
     const { rt, c } = await setup();
     const id = await draft(c, 3);
-    const q = await call(c, 'approve_project', { project_id: id });
-    const token = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const token = await quoteToken(c, id);
     const u = await call(c, 'update_scene', {
       project_id: id,
       scene_number: 2,
@@ -190,8 +193,7 @@ describe('consent by arguments (client cannot elicit)', () => {
   it('refuses a token for other models than quoted', async () => {
     const { rt, c } = await setup();
     const id = await draft(c, 3);
-    const q = await call(c, 'approve_project', { project_id: id });
-    const token = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const token = await quoteToken(c, id);
     const r = await call(c, 'approve_project', {
       project_id: id,
       video_model: 'some-pricier-model',
@@ -207,8 +209,7 @@ describe('consent by arguments (client cannot elicit)', () => {
     let now = Date.now();
     const { rt, c } = await setup([], {}, () => now);
     const id = await draft(c, 3);
-    const q = await call(c, 'approve_project', { project_id: id });
-    const token = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const token = await quoteToken(c, id);
     now += 11 * 60 * 1000;
     const r = await call(c, 'approve_project', {
       project_id: id,
@@ -224,8 +225,7 @@ describe('consent by arguments (client cannot elicit)', () => {
   it('refuses a reused token: a regeneration is charged once', async () => {
     const { rt, c } = await setup();
     const id = await draft(c, 2);
-    const q = await call(c, 'approve_project', { project_id: id });
-    const t1 = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const t1 = await quoteToken(c, id);
     await call(c, 'approve_project', {
       project_id: id,
       confirm_credits: true,
@@ -263,8 +263,7 @@ describe('consent by arguments (client cannot elicit)', () => {
     const { rt, c } = await setup();
     const a = await draft(c, 3);
     const b = await draft(c, 3);
-    const q = await call(c, 'approve_project', { project_id: a });
-    const token = (q.structuredContent!.quote as { quote_token: string }).quote_token;
+    const token = await quoteToken(c, a);
     const r = await call(c, 'approve_project', {
       project_id: b,
       confirm_credits: true,
