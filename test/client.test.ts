@@ -6,6 +6,7 @@
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ReadCoalescer } from '../src/api/coalesce.js';
 import { httpError, parseCredits } from '../src/api/errors.js';
 import {
   ApiError,
@@ -662,6 +663,24 @@ describe('coalesced reads', () => {
     expect(statusReads() - before).toBe(2);
   });
 
+  it('keeps nothing per project once reads and writes end (thousands of projects, no growth)', async () => {
+    const reads = new ReadCoalescer();
+    for (let id = 1; id <= 1000; id++) {
+      reads.bump(id);
+      await reads.run(
+        `/p/${id}`,
+        id,
+        undefined,
+        async () => id,
+        () => new Error('aborted'),
+      );
+      reads.bump(id);
+    }
+    const maps = Object.values(reads).filter((v): v is Map<unknown, unknown> => v instanceof Map);
+    expect(maps.length).toBeGreaterThan(0);
+    expect(maps.map((m) => m.size)).toEqual(maps.map(() => 0));
+  });
+
   it('one caller cancelling does not cancel the others', async () => {
     const c = client();
     const p = await proposed(c);
@@ -752,6 +771,24 @@ describe('cancellation', () => {
     const e = await failure(c.getProject(1, { signal: AbortSignal.abort() }));
     expect(e.aborted).toBe(true);
     expect(sb.requests().length).toBe(before);
+  });
+
+  it('an already-aborted read starts no shared request, so its failure cannot go unhandled', async () => {
+    const c = client();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const e = await failure(c.getStatus(987_654, { signal: AbortSignal.abort() }));
+      expect(e.aborted).toBe(true);
+      // close() lets requests in flight finish: a read the aborted call began would land (a 404) here.
+      await c.close();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      expect(count('GET', /\/scene-projects\/987654\/status$/)).toBe(0);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('aborting a hung GET rejects promptly, with no retry', async () => {
