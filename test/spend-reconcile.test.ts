@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { createRuntime } from '../src/runtime.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/index.js';
+import { createSceneTools } from '../src/surfaces/library.js';
 import { call, connect, STORY, text } from './helpers/mcp.js';
 
 /**
@@ -191,3 +192,54 @@ describe('lost or failed spending answers', () => {
     expect(rt.budget.spent).toBe(300);
   });
 });
+
+describe('cancelled while re-checking a lost spend', () => {
+  it('stays "unknown" and keeps the credits counted: a cancel is not proof that nothing was charged', async () => {
+    const sandbox = await startSandbox({ timeScale: 400, credits: 5000 });
+    open.push(() => sandbox.close());
+    const px = await proxy(sandbox.origin, 'hold');
+    open.push(
+      () =>
+        new Promise((r) => {
+          px.server.closeAllConnections();
+          px.server.close(() => r(undefined));
+        }),
+    );
+    const ac = new AbortController();
+    const api = new SceneProjectsClient({
+      baseUrl: `${px.url}/api/v1`,
+      token: sandbox.token,
+      timeouts: { headersMs: 200 },
+      recheckDelaysMs: [20, 20],
+      // The person cancels while the client waits to re-read the project.
+      sleep: async (_ms, signal) => {
+        ac.abort();
+        throw signal?.reason ?? new Error('aborted');
+      },
+    });
+    open.push(() => api.close());
+    const tools = createSceneTools({ api, personId: 1, creditLimit: 300, confirmSpend: async () => true });
+    open.push(() => tools.close());
+    const created = await tools.execute('create_story', { story_idea: STORY, num_scenes: 3 });
+    expect(created.isError, created.text).toBe(false);
+    const id = (created.structured!.project as { id: number }).id;
+
+    const r = await tools.execute('approve_project', { project_id: id }, { signal: ac.signal });
+    expect(ac.signal.aborted).toBe(true);
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/may have been charged/);
+    expect(r.text).not.toMatch(/Nothing more will be sent|Nothing was (spent|charged)/);
+    // The held approval may still land: the limit keeps counting it.
+    const again = await tools.execute('approve_project', { project_id: (await draftVia(tools)).id });
+    expect(again.structured).toMatchObject({ outcome: 'refused' });
+    px.release();
+    await until(() => charged(sandbox) === 1, 'the held approval to land');
+    expect(sandbox.ledger().spent).toBe(300);
+  });
+});
+
+async function draftVia(tools: ReturnType<typeof createSceneTools>): Promise<{ id: number }> {
+  const r = await tools.execute('create_story', { story_idea: STORY, num_scenes: 3 });
+  expect(r.isError, r.text).toBe(false);
+  return r.structured!.project as { id: number };
+}

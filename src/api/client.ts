@@ -442,7 +442,12 @@ export class SceneProjectsClient implements SceneProjectsApi {
       // Not visible is not proof of "not done": a slow service may commit the spend after our read.
       // Look again a few times; if it still does not show, say so — never "nothing was charged".
       for (const wait of free ? [] : this.recheckDelaysMs) {
-        await this.pause(ctx, wait, signal);
+        // A cancel here ends the re-checks, not the doubt: it must still come out as spend_unknown.
+        const paused = await this.pause(ctx, wait, signal).then(
+          () => true,
+          () => false,
+        );
+        if (!paused) break;
         const again = await this.getProject(id, signal ? { signal } : {}).catch(() => undefined);
         if (!again) continue;
         const v = judge(again, amb);
