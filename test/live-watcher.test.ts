@@ -217,6 +217,23 @@ describe('interval policy (stub upstream)', () => {
     w.close();
   });
 
+  it('touched() during a poll in flight polls again after it: a stale "completed" does not stop the loop', async () => {
+    const stub = stubApi({ status: 'completed', progress: 100, final_video_url: 'http://x/final.mp4' });
+    let answer: ((s: ProjectStatusResponse) => void) | undefined;
+    stub.set(() => new Promise<ProjectStatusResponse>((r) => (answer = r)));
+    const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 20 });
+    const release = w.follow(7);
+    await until(() => !!answer, 1000, 'the first poll to be in flight');
+    // regenerate_scene went through while that read was on its way: its answer predates the change.
+    stub.set(() => ({ id: 7, status: 'generating', progress: 5, current_step: 'generating_scene_videos' }));
+    w.touched(7);
+    answer!({ id: 7, status: 'completed', progress: 100, final_video_url: 'http://x/final.mp4' });
+    await until(() => w.latest(7)?.snapshot.status === 'generating', 1000, 'the regeneration to be seen');
+    expect(w.isPolling(7)).toBe(true);
+    release();
+    w.close();
+  });
+
   it('stops polling when the last follower leaves, and a returning follower keeps the schedule', async () => {
     const stub = stubApi();
     const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 40, maxIntervalMs: 40 });

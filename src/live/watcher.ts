@@ -80,6 +80,8 @@ interface Entry {
   timer?: NodeJS.Timeout;
   lingerTimer?: NodeJS.Timeout;
   inflight?: Promise<void>;
+  /** touched() while a poll was in flight: that poll's answer may predate the change, so poll again. */
+  retouched?: boolean;
   /** The last snapshot was terminal: no polling until touched or newly followed. */
   ended: boolean;
   polls: number;
@@ -203,7 +205,8 @@ export class ProjectWatcher implements ProjectFollower {
     if (!entry) return;
     entry.interval = this.timing.minIntervalMs;
     entry.ended = false;
-    if (entry.refs > 0) this.pollNow(entry);
+    if (entry.inflight) entry.retouched = true;
+    else if (entry.refs > 0) this.pollNow(entry);
   }
 
   /** The latest snapshot seen for a project, with its age in ms. */
@@ -354,6 +357,12 @@ export class ProjectWatcher implements ProjectFollower {
     entry.timer = undefined;
     entry.inflight = this.poll(entry).finally(() => {
       entry.inflight = undefined;
+      if (entry.retouched) {
+        entry.retouched = false;
+        entry.ended = false;
+        entry.interval = this.timing.minIntervalMs;
+        if (entry.refs > 0) return this.pollNow(entry);
+      }
       this.schedule(entry);
     });
   }
