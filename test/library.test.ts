@@ -6,6 +6,7 @@
  * formats parse. No fixed sleeps: the sandbox runs fast and polling intervals are small.
  */
 import { execFile } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { promisify } from 'node:util';
 import type {
   Tool as AnthropicSdkTool,
@@ -213,6 +214,25 @@ describe('createSceneTools', () => {
     const missing = await scene.waitForProject(987654, { timeoutMs: 1000 }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ApiError);
     expect((missing as ApiError).kind).toBe('not_found');
+  });
+});
+
+describe('long-lived signals', () => {
+  it('calls made with one application-wide signal leave nothing attached to it', async () => {
+    const scene = tools();
+    const id = await proposed(scene);
+    const app = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const r = await scene.execute('get_status', { project_id: id }, { signal: app.signal });
+      expect(r.isError, r.text).toBe(false);
+      await scene.waitForProject(id, { signal: app.signal, timeoutMs: 0 }).catch(() => undefined);
+    }
+    // AbortSignal.any keeps every composite in its sources for good on Node 20: one per call, forever.
+    const held = Object.getOwnPropertySymbols(app.signal)
+      .filter((k) => k.description === 'kDependantSignals')
+      .map((k) => (app.signal as unknown as Record<symbol, Set<unknown> | undefined>)[k]?.size ?? 0);
+    expect(held.every((n) => n === 0)).toBe(true);
+    expect(getEventListeners(app.signal, 'abort')).toHaveLength(0);
   });
 });
 

@@ -3,6 +3,7 @@
  * AI SDK, …): the same definitions and handlers as the MCP server, the same spend gate, with the
  * application's `confirmSpend` callback as the way to ask the person.
  */
+import { setMaxListeners } from 'node:events';
 import { SceneProjectsClient } from '../api/client.js';
 import type { SceneProjectsApi } from '../api/contract.js';
 import type { ProjectStatusResponse } from '../api/schemas.js';
@@ -107,6 +108,32 @@ const safe =
     }
   };
 
+/**
+ * The tools' own signal joined with a caller's. Not AbortSignal.any: on Node 20 its sources keep
+ * every composite for good, so an application passing one long-lived signal to every call would
+ * grow without bound. Here nothing stays attached once `done()` has run.
+ */
+function joined(
+  own: AbortSignal,
+  theirs: AbortSignal | undefined,
+): { signal: AbortSignal; done: () => void } {
+  if (!theirs) return { signal: own, done: () => {} };
+  const c = new AbortController();
+  const onOwn = () => c.abort(own.reason);
+  const onTheirs = () => c.abort(theirs.reason);
+  const done = () => {
+    own.removeEventListener('abort', onOwn);
+    theirs.removeEventListener('abort', onTheirs);
+  };
+  if (own.aborted) onOwn();
+  else if (theirs.aborted) onTheirs();
+  else {
+    own.addEventListener('abort', onOwn, { once: true });
+    theirs.addEventListener('abort', onTheirs, { once: true });
+  }
+  return { signal: c.signal, done };
+}
+
 export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
   const unknown = (options.tools ?? []).filter((n) => !(TOOL_NAMES as readonly string[]).includes(n));
   if (unknown.length) {
@@ -146,6 +173,8 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
   });
   const follower = new PollingFollower(client, options.pollIntervals);
   const closing = new AbortController();
+  // Every call in flight listens to it: many concurrent calls are normal, not a leak.
+  setMaxListeners(0, closing.signal);
   const consent: ConsentChannel = options.confirmSpend
     ? { kind: 'callback', confirm: options.confirmSpend }
     : { kind: 'none' };
@@ -153,10 +182,12 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
   const defs = selectTools({ readOnly: options.readOnly ?? false, tools: options.tools as ToolName[] });
 
   const run = async (def: ToolDef, args: unknown, opts: ExecuteOptions = {}): Promise<SceneToolResult> => {
+    let release = () => {};
     try {
       if (closing.signal.aborted) throw new ToolInputError('These scene tools were closed.');
       const parsed = def.input.parse(args ?? {});
-      const signal = opts.signal ? AbortSignal.any([closing.signal, opts.signal]) : closing.signal;
+      const { signal, done } = joined(closing.signal, opts.signal);
+      release = done;
       const progress = safe(opts.onProgress);
       const ctx: ToolContext = {
         api: client,
@@ -185,6 +216,8 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
     } catch (err) {
       onLog('debug', `${def.name} failed`, { error: err instanceof Error ? err.message : String(err) });
       return { isError: true, text: errorText(err) };
+    } finally {
+      release();
     }
   };
 
@@ -215,8 +248,8 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
       return tool.execute(args, opts);
     },
     waitForProject(projectId, opts = {}) {
-      const signal = opts.signal ? AbortSignal.any([closing.signal, opts.signal]) : closing.signal;
-      return follower.waitForProject(projectId, { ...opts, signal });
+      const { signal, done } = joined(closing.signal, opts.signal);
+      return follower.waitForProject(projectId, { ...opts, signal }).finally(done);
     },
     async close() {
       if (!closing.signal.aborted) closing.abort(new Error('scene tools closed'));
