@@ -67,10 +67,16 @@ async function main(): Promise<void> {
         if (stopping) return;
         stopping = true;
         rt.logger.info(`shutting down (${why})`);
-        const force = setTimeout(() => process.exit(1), 5000);
-        force.unref();
-        await stop().catch(() => {});
-        await rt.close();
+        // A stuck close must not keep the process alive: exit after 5 s whatever happens.
+        setTimeout(() => process.exit(1), 5000).unref();
+        try {
+          await stop();
+          await rt.close();
+        } catch (err) {
+          rt.logger.warn('shutdown was not clean', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
         process.exit(0);
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));

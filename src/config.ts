@@ -198,6 +198,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!urlCheck.success) {
     throw new ConfigError(`--api-url / TWIN_API_URL must be an http(s) URL; got "${apiUrl}".`);
   }
+  const parsedUrl = new URL(apiUrl);
+  if (parsedUrl.username || parsedUrl.password) {
+    // The URL appears in messages to the model; credentials belong in TWIN_API_TOKEN.
+    throw new ConfigError(
+      '--api-url / TWIN_API_URL must not carry a user or password: put the token in TWIN_API_TOKEN.',
+    );
+  }
 
   const logLevel = (pick(f['log-level'], 'TWIN_LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {

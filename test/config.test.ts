@@ -56,6 +56,7 @@ describe('validation', () => {
     [['--port', '70000'], /--port \/ MCP_HTTP_PORT must be a whole number from 0 to 65535/],
     [['--tools', 'get_status,launch_rockets'], /unknown tools: launch_rockets/],
     [['--api-url', 'ftp://x'], /must be an http\(s\) URL/],
+    [['--api-url', 'https://me:secret@api.example/v1'], /must not carry a user or password/],
     [['--log-level', 'loud'], /--log-level/],
     [['--http', '--host', '0.0.0.0'], /needs a bearer token/],
     [['--http-token', 'short'], /at least 16 characters/],

@@ -147,9 +147,14 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
       opened.add(s);
       transport.onclose = () => void dropSession(s, 'transport closed');
       transport.onerror = (err) => logger.debug('legacy HTTP transport error', { error: err.message });
-      await server.connect(transport);
-      track(s, res);
-      await transport.handleRequest(req, res, body);
+      try {
+        await server.connect(transport);
+        track(s, res);
+        await transport.handleRequest(req, res, body);
+      } catch (err) {
+        await dropSession(s, 'initialize threw');
+        throw err;
+      }
       // An initialize that failed (bad version, bad params) leaves no session behind.
       if (!sessions.has(id)) await dropSession(s, 'initialize failed');
     } finally {
