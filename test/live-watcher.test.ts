@@ -197,6 +197,21 @@ describe('interval policy (stub upstream)', () => {
     w.close();
   });
 
+  it('gives up a project that is gone after a few answers in a row, until touched', async () => {
+    const stub = stubApi();
+    stub.set(() => {
+      throw new ApiError({ kind: 'not_found', message: 'Project 7 was not found.', hint: 'list_projects' });
+    });
+    const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 10 });
+    const release = w.follow(7);
+    await until(() => !w.isPolling(7), 5000, 'polling to stop');
+    expect(stub.calls.length).toBe(3);
+    w.touched(7);
+    await until(() => stub.calls.length === 4, 1000, 'touched() to try again');
+    release();
+    w.close();
+  });
+
   it('stops at the end (upscaling is not an end) and touched() polls again at once', async () => {
     const stub = stubApi({ status: 'upscaling', current_step: 'upscaling_final_video' });
     const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 20 });

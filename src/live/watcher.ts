@@ -84,11 +84,15 @@ interface Entry {
   retouched?: boolean;
   /** The last snapshot was terminal: no polling until touched or newly followed. */
   ended: boolean;
+  /** Fatal errors in a row (not found, unauthorized…): after a few, polling stops like at an end. */
+  fatalInARow?: number;
   polls: number;
 }
 
 /** Errors after which polling that project makes no sense. */
 const FATAL_KINDS = new Set(['not_found', 'unauthorized', 'not_configured', 'validation']);
+/** A deleted or forbidden project is given up after this many such answers in a row (a blip is not). */
+const FATAL_LIMIT = 3;
 
 export function changeKinds(a: ProjectStatusResponse | undefined, b: ProjectStatusResponse): ChangeKind[] {
   if (!a) return ['status'];
@@ -381,6 +385,10 @@ export class ProjectWatcher implements ProjectFollower {
         entry.interval = Math.min(Math.max(ra, t.minIntervalMs), t.maxRetryAfterMs);
       } else if (err instanceof ApiError && FATAL_KINDS.has(err.kind)) {
         entry.interval = t.maxIntervalMs;
+        entry.fatalInARow = (entry.fatalInARow ?? 0) + 1;
+        // Following a project that is gone must not cost a request every interval for as long as
+        // a connection stays open; touched() or a new follower tries again.
+        if (entry.fatalInARow >= FATAL_LIMIT) entry.ended = true;
       } else {
         entry.interval = Math.min(entry.interval * 2, t.maxIntervalMs);
       }
@@ -394,6 +402,7 @@ export class ProjectWatcher implements ProjectFollower {
     }
     const now = this.now();
     entry.lastPollAt = now;
+    entry.fatalInARow = 0;
     if (this.closed) return;
     const previous = entry.last;
     entry.last = snapshot;
