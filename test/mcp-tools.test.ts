@@ -162,6 +162,31 @@ describe('errors say what to do', () => {
     expect(text(missing)).toMatch(/no scene 7/);
   });
 
+  it('an edit after approval points to regenerate_scene, and sends no edit upstream', async () => {
+    const rt = await sandboxRuntime();
+    open.push(rt);
+    const c = await connect(rt, { elicit: () => ({ action: 'accept', content: { confirm: true } }) });
+    open.push(c);
+    const created = await call(c, 'create_story', { story_idea: STORY, num_scenes: 2 });
+    const p = created.structuredContent!.project as { id: number; scenes: Array<{ id: number }> };
+    await call(c, 'approve_project', { project_id: p.id });
+    for (const args of [{ scene_number: 1 }, { scene_id: p.scenes[0]!.id }]) {
+      const r = await call(c, 'update_scene', { project_id: p.id, ...args, description: 'Too late.' });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(/only before approval/);
+    }
+    const foreign = await call(c, 'create_story', { story_idea: STORY, num_scenes: 2 });
+    const other = (foreign.structuredContent!.project as { id: number }).id;
+    const wrong = await call(c, 'update_scene', {
+      project_id: other,
+      scene_id: p.scenes[0]!.id,
+      description: 'x y',
+    });
+    expect(wrong.isError).toBe(true);
+    expect(text(wrong)).toMatch(/has no scene with id/);
+    expect(rt.sandbox!.requests().filter((x) => x.method === 'PUT')).toEqual([]);
+  });
+
   it('an approval of a project that is not proposed, with nothing spent', async () => {
     const { rt, c } = await setup();
     const r = await call(c, 'approve_project', { project_id: 424242 });

@@ -35,23 +35,34 @@ export const updateScene = defineTool({
     if (scene_number === undefined && scene_id === undefined) {
       throw new ToolInputError('Name the scene: pass scene_number (1-based position) or scene_id.');
     }
-    let id = scene_id;
-    let number = scene_number;
-    if (scene_number !== undefined) {
-      const project = await ctx.api.getProject(project_id, { signal: ctx.signal });
-      const scene = project.scenes?.find((s) => s.scene_number === scene_number);
-      if (!scene || scene.id == null) {
-        throw new ToolInputError(
-          `Project ${project_id} has no scene ${scene_number} (it has ${project.scenes?.length ?? 0}). Call get_project to see its scenes.`,
-        );
-      }
-      if (scene_id !== undefined && scene_id !== scene.id) {
-        throw new ToolInputError(
-          `scene_number ${scene_number} is scene id ${scene.id}, not ${scene_id}: pass only one of them.`,
-        );
-      }
-      id = scene.id;
+    // One read answers the questions the upstream error would answer less clearly: is the project
+    // still editable, and which scene is meant.
+    const project = await ctx.api.getProject(project_id, { signal: ctx.signal });
+    if (project.status !== 'proposed' && project.status !== 'draft') {
+      throw new ToolInputError(
+        `Project ${project_id} is ${project.status}: scenes can be edited only before approval. ` +
+          (project.status === 'completed' || project.status === 'failed'
+            ? 'To change a generated scene, use regenerate_scene with updated_image_prompt / updated_motion_prompt (costs credits, quoted first).'
+            : 'Follow it with get_status; once it is completed, regenerate_scene can change a scene.'),
+      );
     }
+    const scene =
+      scene_number !== undefined
+        ? project.scenes?.find((s) => s.scene_number === scene_number)
+        : project.scenes?.find((s) => s.id === scene_id);
+    if (!scene || scene.id == null) {
+      const which = scene_number !== undefined ? `scene ${scene_number}` : `scene with id ${scene_id}`;
+      throw new ToolInputError(
+        `Project ${project_id} has no ${which} (it has ${project.scenes?.length ?? 0} scenes). Call get_project to see them.`,
+      );
+    }
+    if (scene_id !== undefined && scene_id !== scene.id) {
+      throw new ToolInputError(
+        `scene_number ${scene_number} is scene id ${scene.id}, not ${scene_id}: pass only one of them.`,
+      );
+    }
+    const id = scene.id;
+    let number: number | undefined = scene.scene_number;
     const updated = await ctx.api.updateScene(project_id, id as number, patch.data, { signal: ctx.signal });
     number = updated.scene_number ?? number;
     const changed = Object.keys(patch.data).filter(
