@@ -10,6 +10,7 @@ const Summary = z.looseObject({
   progress: z.number().nullish(),
   num_scenes: z.number().nullish(),
   final_video_url: z.string().nullish(),
+  final_video_url_upscaled: z.string().nullish(),
   created_at: z.string().nullish(),
 });
 
@@ -48,12 +49,15 @@ export const listProjects = defineTool({
       progress: p.progress ?? null,
       num_scenes: p.num_scenes ?? p.scenes?.length ?? null,
       final_video_url: p.final_video_url ?? null,
+      final_video_url_upscaled: p.final_video_url_upscaled ?? null,
       created_at: p.created_at ?? null,
     }));
     const lines = shown.map(
       (p) =>
         `#${p.id} ${p.status}${p.progress != null && p.status === 'generating' ? ` ${p.progress}%` : ''} — ${oneLine(p.description, 80)}` +
-        (p.final_video_url ? ` — ${p.final_video_url}` : ''),
+        ((p.final_video_url_upscaled ?? p.final_video_url)
+          ? ` — ${p.final_video_url_upscaled ?? p.final_video_url}`
+          : ''),
     );
     const head = all.length
       ? `${all.length} project${all.length === 1 ? '' : 's'}${shown.length < all.length ? ` (showing ${shown.length})` : ''}:`
