@@ -35,6 +35,16 @@ async function draft(c: Connected, scenes = 3): Promise<number> {
 
 const spent = (rt: Runtime) => rt.sandbox!.ledger().entries;
 
+/** The call a model makes once the person agreed to a 300-credit quote. */
+const confirmApproval = (c: Connected, id: number, token: string, extra: Record<string, unknown> = {}) =>
+  call(c, 'approve_project', {
+    project_id: id,
+    confirm_credits: true,
+    quote_token: token,
+    max_credits: 300,
+    ...extra,
+  });
+
 /** Asks approve_project for a quote (nothing is spent) and returns its token. */
 async function quoteToken(c: Connected, id: number): Promise<string> {
   const q = await call(c, 'approve_project', { project_id: id });
@@ -121,12 +131,7 @@ describe('consent by arguments (client cannot elicit)', () => {
     const { rt, c } = await setup();
     const id = await draft(c, 3);
     const token = await quoteToken(c, id);
-    const r = await call(c, 'approve_project', {
-      project_id: id,
-      confirm_credits: true,
-      quote_token: token,
-      max_credits: 300,
-    });
+    const r = await confirmApproval(c, id, token);
     expect(r.structuredContent, text(r)).toMatchObject({ outcome: 'started', credits: 300 });
     expect(spent(rt)).toHaveLength(1);
     expect(rt.sandbox!.ledger().spent).toBe(300);
@@ -179,12 +184,7 @@ describe('consent by arguments (client cannot elicit)', () => {
       narration_text: 'A different ending.',
     });
     expect(u.isError, text(u)).toBeFalsy();
-    const r = await call(c, 'approve_project', {
-      project_id: id,
-      confirm_credits: true,
-      quote_token: token,
-      max_credits: 300,
-    });
+    const r = await confirmApproval(c, id, token);
     expect(r.structuredContent).toMatchObject({ outcome: 'refused' });
     expect(text(r)).toMatch(/scene/i);
     expect(spent(rt)).toEqual([]);
@@ -194,13 +194,7 @@ describe('consent by arguments (client cannot elicit)', () => {
     const { rt, c } = await setup();
     const id = await draft(c, 3);
     const token = await quoteToken(c, id);
-    const r = await call(c, 'approve_project', {
-      project_id: id,
-      video_model: 'some-pricier-model',
-      confirm_credits: true,
-      quote_token: token,
-      max_credits: 300,
-    });
+    const r = await confirmApproval(c, id, token, { video_model: 'some-pricier-model' });
     expect(r.structuredContent).toMatchObject({ outcome: 'refused' });
     expect(spent(rt)).toEqual([]);
   });
@@ -211,12 +205,7 @@ describe('consent by arguments (client cannot elicit)', () => {
     const id = await draft(c, 3);
     const token = await quoteToken(c, id);
     now += 11 * 60 * 1000;
-    const r = await call(c, 'approve_project', {
-      project_id: id,
-      confirm_credits: true,
-      quote_token: token,
-      max_credits: 300,
-    });
+    const r = await confirmApproval(c, id, token);
     expect(r.structuredContent).toMatchObject({ outcome: 'refused' });
     expect(text(r)).toMatch(/expired/i);
     expect(spent(rt)).toEqual([]);
@@ -264,12 +253,7 @@ describe('consent by arguments (client cannot elicit)', () => {
     const a = await draft(c, 3);
     const b = await draft(c, 3);
     const token = await quoteToken(c, a);
-    const r = await call(c, 'approve_project', {
-      project_id: b,
-      confirm_credits: true,
-      quote_token: token,
-      max_credits: 300,
-    });
+    const r = await confirmApproval(c, b, token);
     expect(r.structuredContent).toMatchObject({ outcome: 'refused' });
     expect(spent(rt)).toEqual([]);
   });
