@@ -96,6 +96,46 @@ describe.each<Era>(['legacy', 'modern'])('get_status wait_seconds (%s era)', (er
     expect(last?.status.final_video_url).toMatch(/^http/);
   });
 
+  it('until "done" follows to completion in one call where "change" takes several, with progress', async () => {
+    const byChange = await generatingProject(quick.rt, 2);
+    let changeCalls = 0;
+    for (let done = false; !done && changeCalls < 30; changeCalls++) {
+      const r = await qc.client.callTool({
+        name: 'get_status',
+        arguments: { project_id: byChange, wait_seconds: 20 },
+      });
+      done = (r.structuredContent as { done: boolean }).done;
+    }
+    expect(changeCalls).toBeGreaterThan(2);
+
+    const id = await generatingProject(quick.rt, 2);
+    const progress: Progress[] = [];
+    const r = await qc.client.callTool(
+      { name: 'get_status', arguments: { project_id: id, wait_seconds: 20, until: 'done' } },
+      { onprogress: (p) => progress.push({ at: Date.now(), progress: p.progress, message: p.message }) },
+    );
+    const s = r.structuredContent as { done: boolean; changed: boolean; status: { status: string } };
+    expect(s.done).toBe(true);
+    expect(s.changed).toBe(true);
+    expect(s.status.status).toBe('completed');
+    expect(textOf(r)).toMatch(/Final video: http/);
+    // Progress went on through the intermediate steps the call did not return at.
+    expect(new Set(progress.map((p) => p.message)).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('until "done" still returns when wait_seconds runs out, saying it is not done', async () => {
+    const id = await generatingProject(frozen.rt);
+    const t0 = Date.now();
+    const r = await fc.client.callTool({
+      name: 'get_status',
+      arguments: { project_id: id, wait_seconds: 1, until: 'done' },
+    });
+    const s = r.structuredContent as { done: boolean; next_step: string };
+    expect(s.done).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1600);
+    expect(s.next_step).toMatch(/until "done"/);
+  });
+
   it('sends heartbeat progress while nothing changes, and never runs past wait_seconds', async () => {
     const id = await generatingProject(frozen.rt);
     const progress: Progress[] = [];

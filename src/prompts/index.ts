@@ -23,7 +23,7 @@ export function makeVideoText(storyIdea: string, numScenes: number): string {
     '2. Review: show the person every scene (description, image prompt, motion, narration) — the storyboard resource scene-projects://projects/{id}/storyboard reads well. Ask what they would change; apply it with update_scene. Repeat until they are happy.',
     '3. Quote: call approve_project. It answers with the credits the generation will cost (about 100 per scene) before spending anything.',
     '4. Consent: tell the person the figure and ask plainly whether to spend it. Go on only on a clear yes; if the host shows a confirmation, let the person answer it. A no ends here: nothing is spent.',
-    '5. Follow: generation takes 5–15 minutes. Call get_status with wait_seconds 50 repeatedly (each call returns early when a step or a scene finishes), or subscribe to the project resource if your host can. Tell the person briefly how it goes (step, scene i of N); do not flood them.',
+    '5. Follow: generation takes 5–15 minutes. Call get_status with wait_seconds 50 and until "done" repeatedly (each call returns at the end or after 50 s, with progress meanwhile), or subscribe to the project resource if your host can. Tell the person briefly how it goes (step, scene i of N); do not flood them.',
     '6. Deliver: when the status is completed, give the person final_video_url. Offer upscale (free) or regenerate_scene for a scene they dislike (costs credits: quote and ask again). If it failed, say why and offer a retry.',
   ].join('\n');
 }
@@ -44,7 +44,7 @@ export function refineSceneText(
     '2. Propose the new wording and agree on it with the person.',
     '3. If the project is still "proposed" (not yet approved): apply it with update_scene (free), then continue with the review.',
     '4. If the project is completed or failed: regenerate_scene re-renders the scene (with updated_image_prompt / updated_motion_prompt) and re-stitches the final video. It costs credits: it quotes first; tell the person the figure and go on only with their clear yes.',
-    `5. Follow the re-render with get_status and wait_seconds 50 (or a subscription to ${projectUri(projectId)}) and share the new final_video_url.`,
+    `5. Follow the re-render with get_status, wait_seconds 50 and until "done" (or a subscription to ${projectUri(projectId)}) and share the new final_video_url.`,
   ].join('\n');
 }
 

@@ -13,8 +13,8 @@ export const getStatus = defineTool({
   title: 'Follow a generation',
   description:
     'Status of a project’s generation: status, progress %, current step, per-scene image/video state, and the ' +
-    `final video URL when done. Free. Generation takes 5–15 min: pass wait_seconds (up to ${MAX_WAIT_SECONDS}) to ` +
-    'wait here until something changes instead of polling often.',
+    `final video URL when done. Free. Generation takes 5–15 min: pass wait_seconds ${MAX_WAIT_SECONDS} and until "done" ` +
+    'to wait here for the end (progress is sent meanwhile) instead of polling often.',
   effect: 'read',
   annotations: READ,
   input: z.object({
@@ -27,6 +27,10 @@ export const getStatus = defineTool({
       .describe(
         `Wait up to this long (0–${MAX_WAIT_SECONDS} s) for a new step, a finished scene or the end.`,
       ),
+    until: z
+      .enum(['change', 'done'])
+      .default('change')
+      .describe('What ends the wait: the next change (default), or only the end.'),
   }),
   output: z.object({
     status: StatusOut,
@@ -35,7 +39,7 @@ export const getStatus = defineTool({
     done: z.boolean(),
     next_step: z.string(),
   }),
-  async handler({ project_id, wait_seconds }, ctx) {
+  async handler({ project_id, wait_seconds, until }, ctx) {
     const started = Date.now();
     // A waiting caller of a project the watcher already follows shares its fresh snapshot: many
     // agents waiting on one generation then cost one upstream read per interval, not one each.
@@ -54,15 +58,22 @@ export const getStatus = defineTool({
       const progress = new MonotonicProgress(ctx.progress);
       const report = (s: typeof snapshot) => void progress.report(s.progress ?? 0, 100, progressMessage(s));
       report(snapshot);
-      const r = await ctx.follower.waitForChange(project_id, {
-        since: snapshot,
-        // Never past wait_seconds, counting the first status read.
-        timeoutMs: Math.max(0, wait_seconds * 1000 - (Date.now() - started)),
-        signal: ctx.signal,
-        onSnapshot: report,
-      });
-      snapshot = r.snapshot;
-      changed = r.changed;
+      const follower = ctx.follower;
+      // "done" keeps waiting through every intermediate change: one call per wait_seconds, not per step.
+      for (;;) {
+        const r = await follower.waitForChange(project_id, {
+          since: snapshot,
+          // Never past wait_seconds, counting the first status read.
+          timeoutMs: Math.max(0, wait_seconds * 1000 - (Date.now() - started)),
+          signal: ctx.signal,
+          onSnapshot: report,
+        });
+        snapshot = r.snapshot;
+        changed ||= r.changed;
+        const timeLeft = wait_seconds * 1000 - (Date.now() - started);
+        if (until === 'change' || !r.changed || r.aborted || isTerminalStatus(snapshot.status)) break;
+        if (timeLeft <= 0) break;
+      }
       if (changed && isTerminalStatus(snapshot.status)) {
         ctx.log('info', `generation ${snapshot.status === 'completed' ? 'completed' : 'failed'}`, {
           project_id,
@@ -72,8 +83,8 @@ export const getStatus = defineTool({
     }
     const done = isTerminalStatus(snapshot.status);
     let next = nextStep(snapshot);
-    if (waited && !changed && !done) {
-      next = `Nothing new yet (still ${progressMessage(snapshot)}). ${next}`;
+    if (waited && !done) {
+      next = `${changed ? 'Not done yet' : 'Nothing new yet'} (${changed ? 'now' : 'still'} ${progressMessage(snapshot)}). ${next}`;
     }
     const lines = [statusLine(snapshot)];
     const scenes = snapshot.scenes ?? [];

@@ -96,7 +96,7 @@ export function nextStep(
       return 'Review the scenes with the person; change any with update_scene; when they are happy, call approve_project (it quotes the credits first).';
     case 'generating':
     case 'upscaling':
-      return `Generation takes minutes: call get_status with project_id ${p.id} and wait_seconds 50 (or subscribe to ${projectUri(p.id)}) until it completes.`;
+      return `Generation takes minutes: call get_status with project_id ${p.id}, wait_seconds 50 and until "done" (or subscribe to ${projectUri(p.id)}) until it completes.`;
     case 'completed':
       return p.final_video_url_upscaled
         ? 'Share final_video_url_upscaled (and final_video_url) with the person. Offer regenerate_scene for a scene they dislike (costs credits).'
