@@ -1,50 +1,58 @@
 /**
- * The checks in front of /mcp, as small pure helpers over plain `node:http`: Host and Origin
- * allow-lists (DNS-rebinding protection), the bearer token, and a bounded body reader.
+ * The checks in front of /mcp, each answering the request itself when it refuses: Host and Origin
+ * allow-lists (DNS-rebinding protection, on the SDK's validators), the bearer token, and reading
+ * the body once (the SDK's reader, with our size limit and our messages).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
-/** `http://<value>` parsed by WHATWG URL: lower-cased hostname, IPv6 in brackets, port dropped. */
-function hostnameOf(value: string): string | undefined {
-  try {
-    const h = new URL(`http://${value}`).hostname;
-    return h || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isLoopbackName(hostname: string): boolean {
-  return LOOPBACK_NAMES.includes(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
+import { toWebRequest } from '@modelcontextprotocol/node';
+import {
+  isJsonContentType,
+  localhostAllowedHostnames,
+  validateHostHeader,
+  validateOriginHeader,
+} from '@modelcontextprotocol/server';
+import type { Logger } from '../log.js';
 
 /** A bind address as it appears in a Host header's hostname (IPv6 in brackets). */
 export function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-export type HostCheck = (hostHeader: string | undefined) => { ok: true } | { ok: false; message: string };
+/** `http://<value>` parsed by WHATWG URL: lower-cased hostname, IPv6 in brackets, port dropped. */
+function hostnameOf(value: string): string | undefined {
+  try {
+    return new URL(`http://${value}`).hostname || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
-/** Loopback names, the bound host and the configured extra hosts (ports are ignored); `*` allows any. */
-export function hostAllowList(boundHost: string, extra: string[]): HostCheck {
+export type Verdict = { ok: true } | { ok: false; message: string };
+
+/**
+ * Loopback names, the bound host and the configured extra hosts (ports are ignored); `*` allows any
+ * name. A missing, empty or unparsable Host is refused whatever the list says.
+ */
+export function hostAllowList(
+  boundHost: string,
+  extra: string[],
+): (hostHeader: string | undefined) => Verdict {
   const any = extra.includes('*');
-  const allowed = new Set<string>();
+  const allowed = [...localhostAllowedHostnames()];
   for (const h of [boundHost, ...extra]) {
     const name = hostnameOf(hostForUrl(h));
-    if (name) allowed.add(name);
+    if (name) allowed.push(name);
   }
   return (hostHeader) => {
     if (any) return { ok: true };
-    if (!hostHeader) return { ok: false, message: 'Missing Host header.' };
-    const name = hostnameOf(hostHeader);
-    if (!name) return { ok: false, message: 'Invalid Host header.' };
-    if (isLoopbackName(name) || allowed.has(name)) return { ok: true };
+    const r = validateHostHeader(hostHeader, allowed);
+    if (r.ok) return { ok: true };
+    if (r.errorCode === 'missing_host') return { ok: false, message: 'Missing or empty Host header.' };
+    if (r.errorCode !== 'invalid_host' || !r.hostname) return { ok: false, message: 'Invalid Host header.' };
     return {
       ok: false,
-      message: `Host "${name}" is not allowed. Add it with --allowed-hosts / MCP_HTTP_ALLOWED_HOSTS if it is yours.`,
+      message: `Host "${r.hostname}" is not allowed. Add it with --allowed-hosts / MCP_HTTP_ALLOWED_HOSTS if it is yours.`,
     };
   };
 }
@@ -54,38 +62,96 @@ export function hostAllowList(boundHost: string, extra: string[]): HostCheck {
  * loopback, or it matches a configured entry: a full origin (`https://app.example.com`, scheme and
  * port must match) or a bare hostname (`app.example.com`, any scheme and port); `*` allows any.
  */
-export function originAllowList(extra: string[]) {
+export function originAllowList(extra: string[]): (originHeader: string | undefined) => Verdict {
   const any = extra.includes('*');
   const origins = new Set<string>();
-  const hostnames = new Set<string>();
+  const hostnames = [...localhostAllowedHostnames()];
   for (const e of extra) {
-    if (e.includes('://')) {
-      try {
-        origins.add(new URL(e).origin);
-      } catch {
-        /* ignored: not a URL */
-      }
-    } else {
+    if (!e.includes('://')) {
       const name = hostnameOf(e);
-      if (name) hostnames.add(name);
+      if (name) hostnames.push(name);
+      continue;
+    }
+    try {
+      origins.add(new URL(e).origin);
+    } catch {
+      /* ignored: not a URL */
     }
   }
-  return (originHeader: string | undefined): { ok: true } | { ok: false; message: string } => {
-    if (originHeader === undefined || originHeader === '' || any) return { ok: true };
-    let url: URL;
-    try {
-      url = new URL(originHeader);
-    } catch {
-      return { ok: false, message: 'Invalid Origin header.' };
-    }
-    if (url.hostname === '') return { ok: false, message: 'Invalid Origin header.' };
-    const httpLike = url.protocol === 'http:' || url.protocol === 'https:';
-    if (httpLike && isLoopbackName(url.hostname)) return { ok: true };
-    if (origins.has(url.origin) || (httpLike && hostnames.has(url.hostname))) return { ok: true };
+  return (originHeader) => {
+    if (any || originHeader === undefined) return { ok: true };
+    if (origins.size && origins.has(originOf(originHeader))) return { ok: true };
+    const r = validateOriginHeader(originHeader, hostnames);
+    if (r.ok) return { ok: true };
+    if (r.errorCode !== 'invalid_origin') return { ok: false, message: 'Invalid Origin header.' };
     return {
       ok: false,
-      message: `Origin "${url.origin}" is not allowed. Add it with --allowed-origins / MCP_HTTP_ALLOWED_ORIGINS if it is yours.`,
+      message: `Origin "${originOf(originHeader)}" is not allowed. Add it with --allowed-origins / MCP_HTTP_ALLOWED_ORIGINS if it is yours.`,
     };
+  };
+}
+
+function originOf(value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return '';
+  }
+}
+
+export interface GuardConfig {
+  /** The bound address. */
+  host: string;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  /** The bearer token clients must send, if any. */
+  token?: string;
+}
+
+/** The checks in front of the endpoints; each returns false once it has answered a refused request. */
+export interface Guards {
+  /** The Host check alone (what /healthz needs). */
+  host(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Host, Origin, then the bearer token. */
+  admit(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function requestGuards(cfg: GuardConfig): Guards {
+  const checkHost = hostAllowList(cfg.host, cfg.allowedHosts);
+  const checkOrigin = originAllowList(cfg.allowedOrigins);
+  const checkBearer = cfg.token ? bearerCheck(cfg.token) : undefined;
+  const host = (req: IncomingMessage, res: ServerResponse) => {
+    const v = checkHost(req.headers.host);
+    if (!v.ok) sendJsonError(res, 403, -32000, `Forbidden: ${v.message}`);
+    return v.ok;
+  };
+  return {
+    host,
+    admit(req, res) {
+      if (!host(req, res)) return false;
+      const origin = checkOrigin(req.headers.origin);
+      if (!origin.ok) {
+        sendJsonError(res, 403, -32000, `Forbidden: ${origin.message}`);
+        return false;
+      }
+      const verdict = checkBearer?.(req.headers.authorization) ?? 'ok';
+      if (verdict === 'ok') return true;
+      sendJsonError(
+        res,
+        401,
+        -32000,
+        verdict === 'missing'
+          ? 'Unauthorized: send Authorization: Bearer <token> (the server’s MCP_HTTP_TOKEN).'
+          : 'Unauthorized: the bearer token is not valid.',
+        {
+          'www-authenticate':
+            verdict === 'missing'
+              ? 'Bearer realm="scene-projects-mcp"'
+              : 'Bearer realm="scene-projects-mcp", error="invalid_token"',
+        },
+      );
+      return false;
+    },
   };
 }
 
@@ -104,41 +170,70 @@ export function bearerCheck(token: string) {
   };
 }
 
-export class BodyTooLargeError extends Error {
-  override name = 'BodyTooLargeError';
-  constructor(readonly limit: number) {
-    super(`Request body is larger than ${limit} bytes (MCP_HTTP_MAX_BODY_BYTES / --max-body-bytes).`);
+export function bodyTooLargeMessage(limit: number): string {
+  return `Request body is larger than ${limit} bytes (MCP_HTTP_MAX_BODY_BYTES / --max-body-bytes).`;
+}
+
+/** What an MCP request carries once read: a web Request for classification, and the parsed JSON body of a POST. */
+export interface ReadRequest {
+  probe: Request;
+  body: unknown;
+}
+
+/**
+ * Reads the request once: the body of a POST (bounded, JSON only, parsed), none otherwise. Answers
+ * 413, 415 or 400 itself and resolves undefined; a client gone mid-body gets its socket closed.
+ */
+export async function readRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBody: number,
+  logger: Logger,
+): Promise<ReadRequest | undefined> {
+  if (Number(req.headers['content-length']) > maxBody) {
+    sendJsonError(res, 413, -32000, bodyTooLargeMessage(maxBody), { connection: 'close' });
+    return undefined;
+  }
+  let probe: Request;
+  try {
+    probe = await toWebRequest(req, undefined, { maxRequestBodySize: maxBody });
+  } catch (err) {
+    if ((err as Error).name === 'RequestBodyTooLargeError') {
+      sendJsonError(res, 413, -32000, bodyTooLargeMessage(maxBody), { connection: 'close' });
+    } else {
+      // The client went away mid-body: nobody is left to answer.
+      logger.debug('HTTP request body not received', { error: (err as Error).message });
+      res.destroy();
+    }
+    return undefined;
+  }
+  if (req.method !== 'POST') return { probe, body: undefined };
+  if (!isJsonContentType(req.headers['content-type'] ?? '')) {
+    sendJsonError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json.');
+    return undefined;
+  }
+  try {
+    return { probe, body: JSON.parse(await probe.text()) };
+  } catch {
+    sendJsonError(res, 400, -32700, 'Parse error: the request body is not valid JSON.');
+    return undefined;
   }
 }
 
-/** Reads the whole body, refusing (before reading) a Content-Length over `limit` and (while reading) a stream that exceeds it. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.byteLength;
-    if (size > limit) throw new BodyTooLargeError(limit);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks, size);
-}
-
-/** A JSON-RPC-shaped error body (id null: it answers the HTTP request, not a particular message). */
+/** A JSON-RPC-shaped error body (id null unless given: it answers the HTTP request, not a particular message). */
 export function sendJsonError(
   res: ServerResponse,
   status: number,
   code: number,
   message: string,
   headers: Record<string, string> = {},
+  id: string | number | null = null,
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),

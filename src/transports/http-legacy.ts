@@ -1,0 +1,135 @@
+/**
+ * 2025-era clients over HTTP: a SESSIONFUL `NodeStreamableHTTPServerTransport` per session, created
+ * on `initialize` and found by `mcp-session-id`. Not the SDK handler's stateless legacy posture: that
+ * one silently breaks elicitation and resources/subscribe for old clients (see the SDK notes' trap).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { isInitializeRequest, type McpServer } from '@modelcontextprotocol/server';
+import type { Runtime } from '../runtime.js';
+import { type BuildOptions, buildServer, newSession } from '../server.js';
+import { sendJsonError } from './http-guards.js';
+import { type PoolMember, SessionPool } from './http-sessions.js';
+
+const SESSION_HEADER = 'mcp-session-id';
+
+/** One 2025-era session: its transport and its server instance (which holds its budget). */
+class LegacySession implements PoolMember {
+  constructor(
+    readonly id: string,
+    readonly transport: NodeStreamableHTTPServerTransport,
+    readonly server: McpServer,
+  ) {}
+
+  /** Closing the server closes its transport, which ends the session's open streams. */
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
+
+export interface LegacyHandler {
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** Sessions whose initialize succeeded. */
+  readonly sessions: number;
+  close(): Promise<void>;
+}
+
+export function legacyHandler(rt: Runtime, buildOpts: BuildOptions, maxBody: number): LegacyHandler {
+  const cfg = rt.config.http;
+  const { logger } = rt;
+  const idleMs = cfg.sessionIdleSeconds * 1000;
+  const pool = new SessionPool<LegacySession>({
+    max: cfg.maxSessions,
+    idleMs,
+    onDropped: (s, why, open) =>
+      logger.debug(`HTTP session ${s.id.slice(0, 8)}… closed (${why}); ${open} open`),
+  });
+  const sweep = setInterval(() => pool.sweep(), Math.min(30_000, Math.max(100, idleMs / 4)));
+  sweep.unref();
+
+  function create(): LegacySession {
+    const id = randomUUID();
+    // Each 2025-era session gets its own budget: a child of the server-wide one, capped by the
+    // per-session credit limit when it is set.
+    const state = newSession(rt, id, rt.config.consent.sessionCreditLimit);
+    const transport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      onsessioninitialized: () => {
+        pool.ready(s);
+        logger.debug(`HTTP session ${id.slice(0, 8)}… opened; ${pool.sessions} open`);
+      },
+      onsessionclosed: () => void pool.drop(s, 'ended by the client'),
+      maxRequestBodySize: maxBody,
+    });
+    const s = new LegacySession(id, transport, buildServer(rt, state, { era: 'legacy' }, buildOpts));
+    transport.onclose = () => void pool.drop(s, 'transport closed');
+    transport.onerror = (err) => logger.debug('legacy HTTP transport error', { error: err.message });
+    return s;
+  }
+
+  async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const opened = pool.open(create);
+    if (!opened) {
+      logger.warn(`HTTP session refused: ${cfg.maxSessions} sessions already open`);
+      sendJsonError(
+        res,
+        503,
+        -32000,
+        `Too many open MCP sessions (the limit is ${cfg.maxSessions}, set by --max-sessions / MCP_HTTP_MAX_SESSIONS). ` +
+          'Close an unused session (HTTP DELETE) or try again later.',
+      );
+      return;
+    }
+    const s = opened.member;
+    res.once('close', opened.done);
+    try {
+      await s.server.connect(s.transport);
+      await s.transport.handleRequest(req, res, body);
+    } catch (err) {
+      await pool.drop(s, 'initialize threw');
+      throw err;
+    }
+    // An initialize that failed (bad version, bad params) leaves no session behind.
+    if (!pool.isReady(s)) await pool.drop(s, 'initialize failed');
+  }
+
+  return {
+    get sessions() {
+      return pool.sessions;
+    },
+    async handle(req, res, body) {
+      const raw = req.headers[SESSION_HEADER];
+      const sid = Array.isArray(raw) ? raw[0] : raw;
+      if (sid) {
+        const s = pool.get(sid);
+        if (!s) {
+          sendJsonError(
+            res,
+            404,
+            -32001,
+            'Session not found: it expired or was closed. Start a new session with initialize.',
+          );
+          return;
+        }
+        res.once('close', pool.begin(s));
+        await s.transport.handleRequest(req, res, body);
+        return;
+      }
+      if (req.method === 'POST' && isInitializeRequest(body)) {
+        await open(req, res, body);
+        return;
+      }
+      sendJsonError(
+        res,
+        400,
+        -32600,
+        'Bad Request: no mcp-session-id header. A 2025-era client starts a session with initialize first.',
+      );
+    },
+    async close() {
+      clearInterval(sweep);
+      await pool.closeAll('server shutting down');
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * 2026-07-28 clients over HTTP: stateless, a fresh server instance per request from the SDK's strict
+ * `createMcpHandler(..., { legacy: 'reject' })`. Resource updates reach open `subscriptions/listen`
+ * streams through the handler's notifier; the live layer learns which projects are listened to.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler } from '@modelcontextprotocol/server';
+import type { Runtime } from '../runtime.js';
+import { type BuildOptions, buildServer, newSession } from '../server.js';
+
+export interface ModernHandler {
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function modernHandler(rt: Runtime, buildOpts: BuildOptions, maxBody: number): ModernHandler {
+  const { logger } = rt;
+  // Every request shares this one SessionState. Its budget is rt.budget itself — the server-wide
+  // credit limit — because there is no session to hang a per-session limit on.
+  const state = newSession(rt, 'http-modern');
+  const handler = createMcpHandler((ctx) => buildServer(rt, state, ctx, buildOpts), {
+    legacy: 'reject',
+    maxRequestBodySize: maxBody,
+    onerror: (err) => logger.debug('modern HTTP exchange error', { error: err.message }),
+  });
+  const serve = toNodeHandler(handler, {
+    maxRequestBodySize: maxBody,
+    onerror: (err) => logger.warn('modern HTTP handler failed', { error: err.message }),
+  });
+  const unpublish = rt.live?.addPublisher((uri) => handler.notify.resourceUpdated(uri));
+
+  return {
+    async handle(req, res, body) {
+      const uris = listenedUris(body);
+      if (uris.length && rt.live) res.once('close', rt.live.listenOpened(uris));
+      await serve(req, res, body);
+    },
+    async close() {
+      unpublish?.();
+      await handler.close();
+    },
+  };
+}
+
+/** The resource URIs a `subscriptions/listen` request asks for (none for any other body). */
+export function listenedUris(body: unknown): string[] {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
+  const msg = body as { method?: unknown; id?: unknown; params?: unknown };
+  if (msg.method !== 'subscriptions/listen' || msg.id === undefined) return [];
+  // SubscriptionsListenRequestParams: { notifications: { resourceSubscriptions?: string[], ... } }
+  const filter = (msg.params as { notifications?: { resourceSubscriptions?: unknown } } | undefined)
+    ?.notifications;
+  return Array.isArray(filter?.resourceSubscriptions)
+    ? filter.resourceSubscriptions.filter((u): u is string => typeof u === 'string')
+    : [];
+}
