@@ -1,30 +1,23 @@
 /**
- * One typed, validated configuration. Precedence: defaults < environment < flags.
- * Validation happens once, at start, with messages that name the flag and the variable to fix.
+ * One typed, validated configuration, read in a short pipeline: parse flags → read environment →
+ * merge (defaults < environment < flags) → validate. Every setting is declared once in settings.ts;
+ * validation happens once, at start, with messages that name the flag and the variable to fix.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { LogLevel } from './log.js';
-
-export const TOOL_NAMES = [
-  'create_story',
-  'list_projects',
-  'get_project',
-  'update_scene',
-  'approve_project',
-  'get_status',
-  'regenerate_scene',
-  'upscale',
-] as const;
-export type ToolName = (typeof TOOL_NAMES)[number];
-/** The tools that neither spend nor change anything: what read-only mode keeps. */
-export const READ_TOOLS = [
-  'list_projects',
-  'get_project',
-  'get_status',
-] as const satisfies readonly ToolName[];
+import { DEFAULT_SANDBOX_PORT } from './sandbox/contract.js';
+import {
+  READ_ONLY_TOOL_NAMES,
+  SETTINGS,
+  type Setting,
+  type SettingKey,
+  type SettingValues,
+} from './settings.js';
+import type { ToolName } from './tools/index.js';
 
 export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'help' | 'version';
+export type Command = 'sandbox' | 'tools';
 
 export interface Config {
   mode: Mode;
@@ -47,83 +40,45 @@ export interface Config {
   toolsFormat: 'json' | 'openai' | 'anthropic';
 }
 
-export const DEFAULT_API_URL = 'https://api.twin.actor/api/v1';
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
-/** Every setting: its flag, its environment variable, what it means. Feeds --help and the README table. */
-export const SETTINGS = [
-  [
-    '--sandbox',
-    'TWIN_SANDBOX',
-    'Run against an in-process sandbox of the API (no account, no real credits).',
-  ],
-  ['--time-scale', '', 'Sandbox speed: 1 = a 5-scene video in ~10 s (default); 10 = ten times faster.'],
-  ['', 'TWIN_API_TOKEN', 'Scene Projects API token (Bearer). Environment only, never a flag.'],
-  ['--api-url', 'TWIN_API_URL', `API base URL (default ${DEFAULT_API_URL}).`],
-  ['--person-id', 'TWIN_PERSON_ID', 'Default person (character) id for create_story.'],
-  [
-    '--credit-limit',
-    'TWIN_CREDIT_LIMIT',
-    'Most credits this server may spend in its lifetime (default: no limit).',
-  ],
-  ['--session-credit-limit', 'TWIN_SESSION_CREDIT_LIMIT', 'Most credits one HTTP session may spend.'],
-  ['--read-only', 'TWIN_READ_ONLY', 'Offer only tools that neither spend nor change anything.'],
-  ['--tools', 'TWIN_TOOLS', 'Comma-separated allow-list of tool names.'],
-  [
-    '',
-    'TWIN_QUOTE_KEY',
-    'Secret (>= 32 chars) signing quote tokens; share it between replicas. Default: random.',
-  ],
-  [
-    '--log-level',
-    'TWIN_LOG_LEVEL',
-    'debug | info | warn | error | silent (default info; logs go to stderr).',
-  ],
-  ['--http', 'MCP_HTTP', 'Serve Streamable HTTP at /mcp instead of stdio.'],
-  ['--host', 'MCP_HTTP_HOST', 'HTTP bind address (default 127.0.0.1).'],
-  ['--port', 'MCP_HTTP_PORT', 'HTTP port (default 3333).'],
-  [
-    '--http-token',
-    'MCP_HTTP_TOKEN',
-    'Bearer token (16+ characters) HTTP clients must send; required when the host is not loopback.',
-  ],
-  ['--allowed-hosts', 'MCP_HTTP_ALLOWED_HOSTS', 'Extra Host header values to accept (comma-separated).'],
-  ['--allowed-origins', 'MCP_HTTP_ALLOWED_ORIGINS', 'Extra Origin values to accept (comma-separated).'],
-  ['--max-sessions', 'MCP_HTTP_MAX_SESSIONS', 'Most concurrent 2025-era HTTP sessions (default 100).'],
-  [
-    '--session-idle-seconds',
-    'MCP_HTTP_SESSION_IDLE_SECONDS',
-    'Idle HTTP sessions close after this (default 1800).',
-  ],
-  ['--max-body-bytes', 'MCP_HTTP_MAX_BODY_BYTES', 'Largest HTTP request body accepted (default 1048576).'],
-] as const;
+/** Settings before validation: text from flags and variables, or typed values from defaults and the library. */
+export type RawSettings = Partial<Record<SettingKey, unknown>>;
 
-const FLAG_OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-  sandbox: { type: 'boolean' },
-  http: { type: 'boolean' },
-  'read-only': { type: 'boolean' },
-  'api-url': { type: 'string' },
-  'person-id': { type: 'string' },
-  'credit-limit': { type: 'string' },
-  'session-credit-limit': { type: 'string' },
-  tools: { type: 'string' },
-  'log-level': { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'http-token': { type: 'string' },
-  'allowed-hosts': { type: 'string' },
-  'allowed-origins': { type: 'string' },
-  'max-sessions': { type: 'string' },
-  'session-idle-seconds': { type: 'string' },
-  'max-body-bytes': { type: 'string' },
-  // sandbox subcommand
-  token: { type: 'string' },
-  credits: { type: 'string' },
-  'time-scale': { type: 'string' },
-  // tools subcommand
-  format: { type: 'string' },
-} as const;
+const ENTRIES = Object.entries(SETTINGS) as [SettingKey, Setting][];
+
+const PARSE_OPTIONS = Object.fromEntries(
+  ENTRIES.flatMap(([, s]) =>
+    s.flag
+      ? [[s.flag.slice(2), { type: s.switch ? 'boolean' : 'string', ...(s.short ? { short: s.short } : {}) }]]
+      : [],
+  ),
+) as Record<string, { type: 'boolean' | 'string'; short?: string }>;
+
+const BY_FLAG = new Map(ENTRIES.flatMap(([key, s]) => (s.flag ? [[s.flag.slice(2), key] as const] : [])));
+
+/** Stage 1: the command line. Unknown flags and commands are refused here. */
+export function parseFlags(argv: string[]): { command?: Command; values: RawSettings } {
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    // Node's text goes on about positional arguments; the first sentence is the useful part.
+    const first = (err as Error).message.split(/\.\s/)[0]?.replace(/\.$/, '');
+    throw new ConfigError(`${first}. Run with --help to see the options.`);
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (rest.length || (command !== undefined && command !== 'sandbox' && command !== 'tools')) {
+    throw new ConfigError(
+      `Unknown command "${parsed.positionals.join(' ')}". Commands: sandbox, tools; or no command to serve MCP. Run with --help.`,
+    );
+  }
+  const values: RawSettings = {};
+  for (const [flag, value] of Object.entries(parsed.values)) values[BY_FLAG.get(flag)!] = value;
+  return { command, values };
+}
 
 /**
  * An environment value, or undefined when unset, empty, or an unfilled `${user_config.KEY}` placeholder
@@ -134,206 +89,142 @@ function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v === undefined || v.trim() === '' || /^\$\{user_config\.[^}]*\}$/.test(v.trim()) ? undefined : v;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-const truthy = (v: string | undefined): boolean | undefined =>
-  v === undefined || v === '' ? undefined : /^(1|true|yes|on)$/i.test(v.trim());
-
-const list = (v: string | undefined): string[] =>
-  (v ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-function int(
-  name: string,
-  raw: string | undefined,
-  { min, max }: { min: number; max: number },
-): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
+/** Stage 2: the environment variables, as text. */
+export function readEnv(
+  env: NodeJS.ProcessEnv,
+  keys: readonly SettingKey[] = Object.keys(SETTINGS) as SettingKey[],
+): RawSettings {
+  const values: RawSettings = {};
+  for (const key of keys) {
+    const name = (SETTINGS[key] as Setting).env;
+    const v = name ? fromEnv(env, name) : undefined;
+    if (v !== undefined) values[key] = v;
   }
-  return n;
+  return values;
 }
 
-export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
-export const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');
+/** Stage 3: later layers win; unset values never hide earlier ones. Defaults first. */
+export function merge(...layers: RawSettings[]): RawSettings {
+  const out: RawSettings = {};
+  for (const layer of [defaults(), ...layers]) {
+    for (const [key, v] of Object.entries(layer)) if (v !== undefined) out[key as SettingKey] = v;
+  }
+  return out;
+}
+
+function defaults(): RawSettings {
+  return Object.fromEntries(
+    ENTRIES.flatMap(([key, s]) => (s.default === undefined ? [] : [[key, s.default]])),
+  );
+}
+
+/** How a message names a setting: its flag and variable on the command line, its option in the library. */
+export type Labeler = (key: SettingKey) => string;
+
+export const cliLabel: Labeler = (key) => {
+  const s: Setting = SETTINGS[key];
+  return [s.flag, s.env].filter(Boolean).join(' / ');
+};
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');
+
+/** Rules that span settings. Each names the settings to change. */
+function crossCheck(v: SettingValues, label: Labeler, mode: Mode): string | undefined {
+  if (v.readOnly && v.tools && !v.tools.some((t) => READ_ONLY_TOOL_NAMES.includes(t))) {
+    return `${label('readOnly')} keeps only ${READ_ONLY_TOOL_NAMES.join(', ')}, and ${label('tools')} names none of them: no tool would be offered.`;
+  }
+  if (mode === 'http' && !isLoopback(v.host) && !v.httpToken) {
+    return `Serving HTTP on ${v.host} (not loopback) needs a bearer token: set ${label('httpToken')} (at least 16 characters).`;
+  }
+  return undefined;
+}
+
+/** One setting through its schema; a failure names the setting and, unless secret or already a sentence, the value. */
+function check(key: SettingKey, value: unknown, label: Labeler): unknown {
+  const s: Setting = SETTINGS[key];
+  const r = (s.schema as z.ZodType).safeParse(value);
+  if (r.success) return r.data;
+  const message = r.error.issues[0]?.message ?? 'is not valid';
+  const got = s.secret || message.endsWith('.') ? '.' : `; got "${String(value)}".`;
+  throw new ConfigError(`${label(key)} ${message.replace(/\.$/, '')}${got}`);
+}
+
+/**
+ * Stage 4: every given setting through its schema, then the rules that span settings. The first
+ * problem becomes a ConfigError that says which setting to change and how.
+ */
+export function validate(raw: RawSettings, opts: { command?: Command; label?: Labeler } = {}): SettingValues {
+  const label = opts.label ?? cliLabel;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) out[key] = check(key as SettingKey, value, label);
+  const values = out as SettingValues;
+  const problem = crossCheck(values, label, modeOf(opts.command, values));
+  if (problem) throw new ConfigError(problem);
+  return values;
+}
+
+export function modeOf(
+  command: Command | undefined,
+  v: Pick<SettingValues, 'help' | 'version' | 'http'>,
+): Mode {
+  if (v.help) return 'help';
+  if (v.version) return 'version';
+  return command ?? (v.http ? 'http' : 'stdio');
+}
 
 /** Reads argv (without node and script) and an environment into a validated Config. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
-  let parsed: ReturnType<
-    typeof parseArgs<{ options: typeof FLAG_OPTIONS; allowPositionals: true; strict: true }>
-  >;
-  try {
-    parsed = parseArgs({ args: argv, options: FLAG_OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    // Node's text goes on about positional arguments; the first sentence is the useful part.
-    const first = (err as Error).message.split(/\.\s/)[0]?.replace(/\.$/, '');
-    throw new ConfigError(`${first}. Run with --help to see the options.`);
-  }
-  const f = parsed.values;
-  const command = parsed.positionals[0];
-  if (parsed.positionals.length > 1 || (command && command !== 'sandbox' && command !== 'tools')) {
-    throw new ConfigError(
-      `Unknown command "${parsed.positionals.join(' ')}". Commands: sandbox, tools; or no command to serve MCP. Run with --help.`,
-    );
-  }
+  const { command, values: flags } = parseFlags(argv);
+  const values = validate(merge(readEnv(env), flags), { command });
+  return toConfig(values, modeOf(command, values), flags);
+}
 
-  const pick = (flag: string | undefined, envName: string): string | undefined =>
-    flag ?? fromEnv(env, envName);
-  const httpFlag = f.http ?? truthy(fromEnv(env, 'MCP_HTTP')) ?? false;
-
-  let mode: Mode = httpFlag ? 'http' : 'stdio';
-  if (command === 'sandbox') mode = 'sandbox';
-  if (command === 'tools') mode = 'tools';
-  if (f.version) mode = 'version';
-  if (f.help) mode = 'help';
-
-  const apiUrl = pick(f['api-url'], 'TWIN_API_URL') ?? DEFAULT_API_URL;
-  const urlCheck = z.url({ protocol: /^https?$/ }).safeParse(apiUrl);
-  if (!urlCheck.success) {
-    throw new ConfigError(`--api-url / TWIN_API_URL must be an http(s) URL; got "${apiUrl}".`);
-  }
-  const parsedUrl = new URL(apiUrl);
-  if (parsedUrl.username || parsedUrl.password) {
-    // The URL appears in messages to the model; credentials belong in TWIN_API_TOKEN.
-    throw new ConfigError(
-      '--api-url / TWIN_API_URL must not carry a user or password: put the token in TWIN_API_TOKEN.',
-    );
-  }
-
-  const logLevel = (pick(f['log-level'], 'TWIN_LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
-    throw new ConfigError(
-      `--log-level / TWIN_LOG_LEVEL must be debug, info, warn, error or silent; got "${logLevel}".`,
-    );
-  }
-
-  const toolsRaw = pick(f.tools, 'TWIN_TOOLS');
-  let tools: ToolName[] | undefined;
-  if (toolsRaw !== undefined) {
-    const names = list(toolsRaw);
-    const unknown = names.filter((n) => !(TOOL_NAMES as readonly string[]).includes(n));
-    if (unknown.length) {
-      throw new ConfigError(
-        `--tools / TWIN_TOOLS names unknown tools: ${unknown.join(', ')}. Known: ${TOOL_NAMES.join(', ')}.`,
-      );
-    }
-    if (!names.length)
-      throw new ConfigError('--tools / TWIN_TOOLS is empty: name at least one tool, or leave it unset.');
-    tools = names as ToolName[];
-  }
-
-  const readOnly = f['read-only'] ?? truthy(fromEnv(env, 'TWIN_READ_ONLY')) ?? false;
-  if (readOnly && tools && !tools.some((t) => (READ_TOOLS as readonly string[]).includes(t))) {
-    throw new ConfigError(
-      `--read-only keeps only ${READ_TOOLS.join(', ')}, and --tools / TWIN_TOOLS names none of them: no tool would be offered.`,
-    );
-  }
-
-  const quoteKey = fromEnv(env, 'TWIN_QUOTE_KEY');
-  if (quoteKey !== undefined && quoteKey.length < 32) {
-    throw new ConfigError('TWIN_QUOTE_KEY must be at least 32 characters (use e.g. `openssl rand -hex 32`).');
-  }
-
-  const host = pick(f.host, 'MCP_HTTP_HOST') ?? '127.0.0.1';
-  const port = int('--port / MCP_HTTP_PORT', pick(f.port, 'MCP_HTTP_PORT'), { min: 0, max: 65535 }) ?? 3333;
-  const httpToken = pick(f['http-token'], 'MCP_HTTP_TOKEN') || undefined;
-  if (mode === 'http' && !isLoopback(host) && !httpToken) {
-    throw new ConfigError(
-      `Serving HTTP on ${host} (not loopback) needs a bearer token: set --http-token or MCP_HTTP_TOKEN (at least 16 characters).`,
-    );
-  }
-  if (httpToken !== undefined && httpToken.length < 16) {
-    throw new ConfigError('--http-token / MCP_HTTP_TOKEN must be at least 16 characters.');
-  }
-
-  const sandboxEnabled = f.sandbox ?? truthy(fromEnv(env, 'TWIN_SANDBOX')) ?? false;
-  const token = fromEnv(env, 'TWIN_API_TOKEN')?.trim();
-
-  const toolsFormat = (f.format ?? 'json') as Config['toolsFormat'];
-  if (!['json', 'openai', 'anthropic'].includes(toolsFormat)) {
-    throw new ConfigError(`--format must be json, openai or anthropic; got "${f.format}".`);
-  }
-
-  const timeScaleRaw = f['time-scale'];
-  const timeScale = timeScaleRaw === undefined ? 1 : Number(timeScaleRaw);
-  if (!Number.isFinite(timeScale) || timeScale <= 0) {
-    throw new ConfigError(`--time-scale must be a positive number; got "${timeScaleRaw}".`);
-  }
-
+function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
   return {
     mode,
-    api: {
-      url: apiUrl.replace(/\/+$/, ''),
-      token,
-      personId: int('--person-id / TWIN_PERSON_ID', pick(f['person-id'], 'TWIN_PERSON_ID'), {
-        min: 1,
-        max: 2 ** 31,
-      }),
-    },
+    api: { url: v.apiUrl, token: v.apiToken, personId: v.personId },
     sandbox: {
-      enabled: sandboxEnabled,
-      port: mode === 'sandbox' ? (int('--port', f.port, { min: 0, max: 65535 }) ?? 4010) : 0,
-      token: f.token,
-      credits: int('--credits', f.credits, { min: 0, max: 10_000_000 }) ?? 1000,
-      timeScale,
+      enabled: v.sandbox,
+      // The sandbox command listens on --port alone: MCP_HTTP_PORT is the MCP server's port.
+      port: mode === 'sandbox' ? (flags.port === undefined ? DEFAULT_SANDBOX_PORT : v.port) : 0,
+      token: v.token,
+      credits: v.credits,
+      timeScale: v.timeScale,
     },
     consent: {
-      creditLimit: int('--credit-limit / TWIN_CREDIT_LIMIT', pick(f['credit-limit'], 'TWIN_CREDIT_LIMIT'), {
-        min: 0,
-        max: 100_000_000,
-      }),
-      sessionCreditLimit: int(
-        '--session-credit-limit / TWIN_SESSION_CREDIT_LIMIT',
-        pick(f['session-credit-limit'], 'TWIN_SESSION_CREDIT_LIMIT'),
-        { min: 0, max: 100_000_000 },
-      ),
-      quoteKey,
+      creditLimit: v.creditLimit,
+      sessionCreditLimit: v.sessionCreditLimit,
+      quoteKey: v.quoteKey,
       quoteTtlSeconds: 600,
     },
-    readOnly,
-    tools,
+    readOnly: v.readOnly,
+    tools: v.tools,
     http: {
-      host,
-      port,
-      token: httpToken,
-      allowedHosts: list(pick(f['allowed-hosts'], 'MCP_HTTP_ALLOWED_HOSTS')),
-      allowedOrigins: list(pick(f['allowed-origins'], 'MCP_HTTP_ALLOWED_ORIGINS')),
-      maxBodyBytes:
-        int(
-          '--max-body-bytes / MCP_HTTP_MAX_BODY_BYTES',
-          pick(f['max-body-bytes'], 'MCP_HTTP_MAX_BODY_BYTES'),
-          {
-            min: 1024,
-            max: 64 * 1024 * 1024,
-          },
-        ) ?? 1024 * 1024,
-      maxSessions:
-        int('--max-sessions / MCP_HTTP_MAX_SESSIONS', pick(f['max-sessions'], 'MCP_HTTP_MAX_SESSIONS'), {
-          min: 1,
-          max: 100_000,
-        }) ?? 100,
-      sessionIdleSeconds:
-        int(
-          '--session-idle-seconds / MCP_HTTP_SESSION_IDLE_SECONDS',
-          pick(f['session-idle-seconds'], 'MCP_HTTP_SESSION_IDLE_SECONDS'),
-          { min: 5, max: 7 * 24 * 3600 },
-        ) ?? 1800,
+      host: v.host,
+      port: v.port,
+      token: v.httpToken,
+      allowedHosts: v.allowedHosts,
+      allowedOrigins: v.allowedOrigins,
+      maxBodyBytes: v.maxBodyBytes,
+      maxSessions: v.maxSessions,
+      sessionIdleSeconds: v.sessionIdleSeconds,
     },
-    logLevel: logLevel as LogLevel,
-    toolsFormat,
+    logLevel: v.logLevel,
+    toolsFormat: v.format,
   };
 }
 
+function helpRow(s: Setting, width = 24): string {
+  const noDefault = s.default === undefined || s.default === false || String(s.default) === '';
+  const what = noDefault || s.help.endsWith('.') ? s.help : `${s.help} (default ${String(s.default)}).`;
+  const flag = s.short ? `-${s.short}, ${s.flag}` : (s.flag ?? '');
+  return `  ${flag.padEnd(width)}${(s.env ?? '').padEnd(32)}${what}`;
+}
+
 export function helpText(version: string): string {
-  const rows = SETTINGS.map(
-    ([flag, envName, what]) => `  ${(flag || '').padEnd(24)}${envName.padEnd(32)}${what}`,
-  );
+  const all = Object.values(SETTINGS) as Setting[];
+  const { credits, format } = SETTINGS;
   return [
     `scene-projects-mcp ${version} — MCP server for the Scene Projects API (story idea → multi-scene video).`,
     '',
@@ -341,14 +232,15 @@ export function helpText(version: string): string {
     '  scene-projects-mcp [options]            serve MCP over stdio (default)',
     '  scene-projects-mcp --http [options]     serve Streamable HTTP at http://HOST:PORT/mcp',
     '  scene-projects-mcp --sandbox            use a local simulated API (no account needed)',
-    '  scene-projects-mcp sandbox [--port 4010] [--token T] [--credits 1000] [--time-scale 1]',
+    `  scene-projects-mcp sandbox [--port ${DEFAULT_SANDBOX_PORT}] [--token T] [--credits ${credits.default}] [--time-scale 1]`,
     '                                          run the simulated API alone',
-    '  scene-projects-mcp tools [--format json|openai|anthropic]',
+    `  scene-projects-mcp tools [--format ${format.default}|openai|anthropic]`,
     '                                          print the tool definitions',
     '',
     'Options (flag, environment variable; flags win over the environment):',
-    ...rows,
-    `  ${'-h, --help'.padEnd(56)}This text.`,
-    `  ${'-v, --version'.padEnd(56)}The version.`,
+    ...all.filter((s) => !s.command && !s.short).map((s) => helpRow(s)),
+    '',
+    'Command options:',
+    ...all.filter((s) => s.command || s.short).map((s) => helpRow(s)),
   ].join('\n');
 }

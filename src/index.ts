@@ -12,7 +12,8 @@ import type { Sandbox, SandboxOptions } from './sandbox/contract.js';
 export type { SceneProjectsApi } from './api/contract.js';
 export { ApiError, isApiError } from './api/errors.js';
 export type { Project, ProjectStatusResponse, Scene } from './api/schemas.js';
-export { TOOL_NAMES, type ToolName } from './config.js';
+/** Thrown by createSceneTools for an option it cannot use; the message names the option. */
+export { ConfigError } from './config.js';
 export { VERSION } from './runtime.js';
 export type {
   Ledger,
@@ -53,6 +54,7 @@ export { type PollIntervals, type WaitForProjectOptions, WaitTimeoutError } from
 export type { JsonSchemaObject, ToolDescriptions } from './surfaces/schemas.js';
 export { toVercelAITools, type VercelAIToolsOptions } from './surfaces/vercel-ai.js';
 export type { QuoteView, ResourceLink, ToolAnnotations, ToolEffect } from './tools/define.js';
+export { TOOL_NAMES, type ToolName } from './tools/index.js';
 
 /**
  * Starts a local simulated Scene Projects API (no account, no real credits), e.g. to try the tools:

@@ -1,8 +1,76 @@
 /** Configuration: defaults < environment < flags, validated with messages that name what to fix. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SETTINGS, TOOL_NAMES } from '../src/config.js';
-import { TOOLS } from '../src/tools/index.js';
+import { ConfigError, helpText, loadConfig, merge, parseFlags, readEnv, validate } from '../src/config.js';
+import { SETTINGS, type Setting } from '../src/settings.js';
+import { READ_ONLY_TOOL_NAMES, TOOLS } from '../src/tools/index.js';
+
+const declared = Object.values(SETTINGS) as Setting[];
+
+describe('the pipeline, stage by stage', () => {
+  it('parseFlags: flags become settings by their declared names; commands are recognised', () => {
+    expect(parseFlags(['tools', '--format', 'openai', '--read-only', '-h'])).toEqual({
+      command: 'tools',
+      values: { format: 'openai', readOnly: true, help: true },
+    });
+    expect(parseFlags([]).command).toBeUndefined();
+    expect(() => parseFlags(['--nope'])).toThrow(/Unknown option '--nope'\. Run with --help/);
+    expect(() => parseFlags(['sandbox', 'extra'])).toThrow(/Unknown command "sandbox extra"/);
+  });
+
+  it('readEnv: declared variables only, blank and unfilled bundle placeholders are unset', () => {
+    expect(
+      readEnv({
+        MCP_HTTP_PORT: '4000',
+        TWIN_CREDIT_LIMIT: '  ',
+        TWIN_PERSON_ID: `$${'{'}user_config.person_id}`,
+        UNRELATED: 'x',
+      }),
+    ).toEqual({ port: '4000' });
+    expect(readEnv({ MCP_HTTP_PORT: '4000', TWIN_API_URL: 'http://a' }, ['apiUrl'])).toEqual({
+      apiUrl: 'http://a',
+    });
+  });
+
+  it('merge: defaults < earlier layers < later layers; unset never hides a value', () => {
+    const merged = merge({ port: '4000', host: 'h' }, { port: '5000', host: undefined });
+    expect(merged.port).toBe('5000');
+    expect(merged.host).toBe('h');
+    expect(merged.maxSessions).toBe(SETTINGS.maxSessions.default);
+    expect(merged).not.toHaveProperty('personId');
+  });
+
+  it('validate: text becomes typed values; a failure names the flag and the variable and quotes the value', () => {
+    const v = validate({
+      port: '4000',
+      readOnly: 'yes',
+      tools: 'get_status, list_projects',
+      apiUrl: 'http://x/v1/',
+    });
+    expect(v).toEqual({
+      port: 4000,
+      readOnly: true,
+      tools: ['get_status', 'list_projects'],
+      apiUrl: 'http://x/v1',
+    });
+    expect(() => validate({ port: '1.5' })).toThrow(
+      'MCP_HTTP_PORT must be a whole number from 0 to 65535; got "1.5".',
+    );
+    expect(() => validate({ readOnly: 'maybe' })).toThrow(
+      /^--read-only \/ TWIN_READ_ONLY must be true or false .*; got "maybe"\.$/,
+    );
+    // Secrets are never echoed.
+    expect(() => validate({ httpToken: 'short-secret' })).toThrow(
+      /^--http-token \/ MCP_HTTP_TOKEN must be at least 16 characters\.$/,
+    );
+  });
+
+  it('validate: a library names its own options', () => {
+    expect(() => validate({ creditLimit: 1.5 }, { label: (k) => `the ${k} option` })).toThrow(
+      'the creditLimit option must be a whole number from 0 to 100000000; got "1.5".',
+    );
+  });
+});
 
 describe('precedence', () => {
   it('defaults', () => {
@@ -80,16 +148,37 @@ describe('validation', () => {
   });
 });
 
-describe('no drift', () => {
-  it('the allow-list names are the registry’s tools', () => {
-    expect([...TOOL_NAMES].sort()).toEqual(TOOLS.map((t) => t.name).sort());
+describe('one place per fact', () => {
+  it('read-only mode keeps exactly the tools annotated read-only', () => {
+    expect(READ_ONLY_TOOL_NAMES).toEqual(TOOLS.filter((t) => t.annotations.readOnlyHint).map((t) => t.name));
+    expect(READ_ONLY_TOOL_NAMES.length).toBeGreaterThan(0);
+    // The consent-critical half: nothing that spends is ever offered as read-only.
+    for (const t of TOOLS) if (t.effect === 'spend') expect(READ_ONLY_TOOL_NAMES).not.toContain(t.name);
   });
 
-  it('the README configuration table lists every setting', () => {
+  it('flags and variables are each declared once', () => {
+    const flags = declared.flatMap((s) => (s.flag ? [s.flag] : []));
+    const envs = declared.flatMap((s) => (s.env ? [s.env] : []));
+    expect(new Set(flags).size).toBe(flags.length);
+    expect(new Set(envs).size).toBe(envs.length);
+  });
+
+  it('--help shows every setting with its flag, variable and default', () => {
+    const help = helpText('9.9.9');
+    for (const s of declared) {
+      if (s.flag) expect(help, s.flag).toContain(s.flag);
+      if (s.env) expect(help, s.env).toContain(s.env);
+    }
+    expect(help).toMatch(/--port\s+MCP_HTTP_PORT\s+HTTP port \(default 3333\)\./);
+    expect(help).toContain('sandbox [--port 4010]');
+  });
+
+  it('the README configuration table lists every server setting', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    for (const [flag, envName] of SETTINGS) {
-      if (envName) expect(readme, envName).toContain(`\`${envName}\``);
-      if (flag) expect(readme, flag).toContain(`\`${flag}\``);
+    for (const s of declared) {
+      if (s.command || s.short) continue;
+      if (s.env) expect(readme, s.env).toContain(`\`${s.env}\``);
+      if (s.flag) expect(readme, s.flag).toContain(`\`${s.flag}\``);
     }
   });
 });

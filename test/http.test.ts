@@ -6,9 +6,10 @@
 import { request as httpRequest } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Config, loadConfig, TOOL_NAMES } from '../src/config.js';
+import { type Config, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createRuntime, type LiveHooks, type Runtime } from '../src/runtime.js';
+import { TOOL_NAMES } from '../src/tools/index.js';
 import { type HttpServerHandle, startHttpServer } from '../src/transports/http.js';
 
 const STORY = 'A lighthouse keeper finds a message in a bottle and sails across a stormy sea to answer it.';

@@ -45,6 +45,7 @@ import {
   WaitTimeoutError,
 } from '../src/index.js';
 import { printTools } from '../src/surfaces/print-tools.js';
+import { READ_ONLY_TOOL_NAMES } from '../src/tools/index.js';
 
 let sb: Sandbox;
 const open: SceneTools[] = [];
@@ -92,17 +93,29 @@ describe('createSceneTools', () => {
   });
 
   it('narrows to read tools in read-only mode, and to an allow-list', () => {
-    expect(tools({ readOnly: true }).tools.map((t) => t.name)).toEqual([
-      'list_projects',
-      'get_project',
-      'get_status',
-    ]);
+    expect(tools({ readOnly: true }).tools.map((t) => t.name)).toEqual(READ_ONLY_TOOL_NAMES);
     expect(tools({ tools: ['get_status', 'create_story'] }).tools.map((t) => t.name)).toEqual([
       'create_story',
       'get_status',
     ]);
     expect(() => createSceneTools({ tools: ['make_movie' as never] })).toThrow(
-      /Unknown tool names: make_movie/,
+      /the tools option names unknown tools: make_movie\. Known: create_story, /,
+    );
+  });
+
+  it('validates its options as the server validates flags, credentials-in-URL included', () => {
+    expect(() => createSceneTools({ creditLimit: -1 })).toThrow(
+      'the creditLimit option must be a whole number from 0 to 100000000; got "-1".',
+    );
+    expect(() => createSceneTools({ personId: 0 })).toThrow(/the personId option must be a whole number/);
+    expect(() => createSceneTools({ baseUrl: 'https://me:pw@api.example/v1' })).toThrow(
+      /^the baseUrl option \/ TWIN_API_URL must not carry a user or password: put the token in TWIN_API_TOKEN\.$/,
+    );
+    expect(() => createSceneTools({ baseUrl: 'ftp://x' })).toThrow(
+      /baseUrl option .* must be an http\(s\) URL/,
+    );
+    expect(() => createSceneTools({ readOnly: true, tools: ['approve_project'] })).toThrow(
+      /no tool would be offered/,
     );
   });
 

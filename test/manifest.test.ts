@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, SETTINGS } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { VERSION } from '../src/runtime.js';
+import { SETTINGS, type Setting } from '../src/settings.js';
 import { TOOLS } from '../src/tools/index.js';
 
 interface UserOption {
@@ -76,7 +77,7 @@ describe('manifest.json', () => {
   });
 
   it('maps every user setting to an environment variable the config reads, and nothing else', () => {
-    const known = new Set<string>(SETTINGS.map(([, envName]) => envName));
+    const known = new Set((Object.values(SETTINGS) as Setting[]).map((s) => s.env));
     const used = new Set<string>();
     for (const [envName, template] of Object.entries(manifest.server.mcp_config.env)) {
       expect(known.has(envName), `${envName} is not read by src/config.ts`).toBe(true);

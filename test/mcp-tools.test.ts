@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { createRuntime } from '../src/runtime.js';
+import { READ_ONLY_TOOL_NAMES, TOOL_NAMES } from '../src/tools/index.js';
 import { call, connect, STORY, sandboxRuntime, text } from './helpers/mcp.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -18,27 +19,19 @@ async function setup(flags: string[] = []) {
   return { rt, c };
 }
 
-const NAMES = [
-  'create_story',
-  'list_projects',
-  'get_project',
-  'update_scene',
-  'approve_project',
-  'get_status',
-  'regenerate_scene',
-  'upscale',
-];
-
 describe('tools/list', () => {
   it('offers exactly the eight tools, in order, with honest annotations', async () => {
     const { c } = await setup();
     const { tools } = await c.client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(NAMES);
+    expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);
     for (const t of tools) {
       const a = t.annotations!;
       expect(a.openWorldHint, t.name).toBe(true);
       expect(a.destructiveHint, t.name).toBe(false);
-      expect(a.readOnlyHint, t.name).toBe(['list_projects', 'get_project', 'get_status'].includes(t.name));
+      // Which tools are read-only is the definitions' word (and the committed snapshot below); a
+      // spending tool never is.
+      expect(a.readOnlyHint, t.name).toBe(READ_ONLY_TOOL_NAMES.includes(t.name as never));
+      if (/SPENDS CREDITS/.test(t.description ?? '')) expect(a.readOnlyHint, t.name).toBe(false);
       expect(t.title, t.name).toBeTruthy();
       expect(t.outputSchema, t.name).toBeTruthy();
     }

@@ -1,5 +1,5 @@
 /** `scene-projects-mcp sandbox`: runs the sandbox in the foreground until SIGINT/SIGTERM. */
-import type { Sandbox } from './contract.js';
+import { DEFAULT_SANDBOX_PORT, type Sandbox } from './contract.js';
 import { startSandbox } from './index.js';
 
 export interface SandboxCommandOptions {
@@ -9,8 +9,6 @@ export interface SandboxCommandOptions {
   credits?: number;
   timeScale?: number;
 }
-
-export const DEFAULT_SANDBOX_PORT = 4010;
 
 export async function runSandboxCommand(opts: SandboxCommandOptions): Promise<Sandbox> {
   const sandbox = await startSandbox({

@@ -3,6 +3,11 @@
  * mode, the demo and the benchmarks rely on. The implementation lives beside this file.
  */
 
+/** Where `scene-projects-mcp sandbox` listens unless told otherwise. */
+export const DEFAULT_SANDBOX_PORT = 4010;
+/** The starting balance of a sandbox account. */
+export const DEFAULT_SANDBOX_CREDITS = 1000;
+
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;

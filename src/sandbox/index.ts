@@ -1,7 +1,7 @@
 /** A local Scene Projects API over real HTTP, for tests, demos and offline use. */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Sandbox, SandboxOptions } from './contract.js';
+import { DEFAULT_SANDBOX_CREDITS, type Sandbox, type SandboxOptions } from './contract.js';
 import { FaultBook } from './faults.js';
 import { CreditLedger } from './ledger.js';
 import { createSandboxServer } from './server.js';
@@ -25,7 +25,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     throw new RangeError('timeScale must be a positive number');
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? `sbx_${randomBytes(18).toString('base64url')}`;
-  const ledger = new CreditLedger(opts.credits ?? 1000, clock);
+  const ledger = new CreditLedger(opts.credits ?? DEFAULT_SANDBOX_CREDITS, clock);
   const store = new ProjectStore({
     clock,
     timeScale,

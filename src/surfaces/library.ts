@@ -7,10 +7,11 @@ import { setMaxListeners } from 'node:events';
 import { SceneProjectsClient } from '../api/client.js';
 import type { SceneProjectsApi } from '../api/contract.js';
 import type { ProjectStatusResponse } from '../api/schemas.js';
-import { TOOL_NAMES, type ToolName } from '../config.js';
+import { merge, readEnv, validate } from '../config.js';
 import { CreditBudget, QuoteSigner } from '../consent/index.js';
 import { registerSecret } from '../log.js';
 import { errorText } from '../server.js';
+import type { SettingKey } from '../settings.js';
 import type {
   ConsentChannel,
   QuoteView,
@@ -21,7 +22,7 @@ import type {
   ToolEffect,
 } from '../tools/define.js';
 import { ToolInputError } from '../tools/errors.js';
-import { selectTools } from '../tools/index.js';
+import { selectTools, type ToolName } from '../tools/index.js';
 import { type PollIntervals, PollingFollower, type WaitForProjectOptions } from './poll.js';
 import { type JsonSchemaObject, type ToolDescriptions, toolJsonSchemas } from './schemas.js';
 
@@ -134,26 +135,33 @@ function joined(
   return { signal: c.signal, done };
 }
 
-export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
-  const unknown = (options.tools ?? []).filter((n) => !(TOOL_NAMES as readonly string[]).includes(n));
-  if (unknown.length) {
-    throw new TypeError(`Unknown tool names: ${unknown.join(', ')}. Known: ${TOOL_NAMES.join(', ')}.`);
-  }
-  if (
-    options.creditLimit !== undefined &&
-    !(Number.isInteger(options.creditLimit) && options.creditLimit >= 0)
-  ) {
-    throw new TypeError('creditLimit must be a whole number ≥ 0.');
-  }
+/** The library's options in messages: by their own names, with the variable read when one is absent. */
+const OPTION_NAMES: Partial<Record<SettingKey, string>> = {
+  apiToken: 'the token option / TWIN_API_TOKEN',
+  apiUrl: 'the baseUrl option / TWIN_API_URL',
+};
+const optionLabel = (key: SettingKey) => OPTION_NAMES[key] ?? `the ${key} option`;
 
+/** The options through the same validation as the server's flags; throws a ConfigError naming the option. */
+function validated(options: SceneToolsOptions) {
+  const { apiUrl, apiToken, personId, creditLimit, readOnly, tools } = options.api
+    ? { ...options, apiUrl: undefined, apiToken: undefined }
+    : { ...options, apiUrl: options.baseUrl, apiToken: options.token };
+  const env = options.api ? {} : readEnv(process.env, ['apiUrl', 'apiToken']);
+  const given = { apiUrl, apiToken, personId, creditLimit, readOnly, tools };
+  return validate(merge(env, given), { label: optionLabel });
+}
+
+export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
+  const settings = validated(options);
   const onLog = safe(options.onLog);
   let api = options.api;
   let owned: SceneProjectsClient | undefined;
   if (!api) {
-    const token = options.token ?? process.env.TWIN_API_TOKEN;
+    const token = settings.apiToken;
     registerSecret(token);
     owned = new SceneProjectsClient({
-      baseUrl: options.baseUrl ?? (process.env.TWIN_API_URL || undefined),
+      baseUrl: settings.apiUrl,
       token,
       logger: {
         debug: (m, d) => onLog('debug', m, d),
@@ -167,7 +175,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
 
   const signer = new QuoteSigner();
   const budget = new CreditBudget({
-    limit: options.creditLimit,
+    limit: settings.creditLimit,
     label: 'credit limit',
     setting: 'the creditLimit option of createSceneTools',
   });
@@ -179,7 +187,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
     ? { kind: 'callback', confirm: options.confirmSpend }
     : { kind: 'none' };
 
-  const defs = selectTools({ readOnly: options.readOnly ?? false, tools: options.tools as ToolName[] });
+  const defs = selectTools(settings);
 
   const run = async (def: ToolDef, args: unknown, opts: ExecuteOptions = {}): Promise<SceneToolResult> => {
     let release = () => {};
@@ -191,7 +199,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
       const progress = safe(opts.onProgress);
       const ctx: ToolContext = {
         api: client,
-        defaults: { personId: options.personId },
+        defaults: { personId: settings.personId },
         signal,
         consent,
         signer,

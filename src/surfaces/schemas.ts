@@ -1,7 +1,7 @@
 /** JSON Schemas of the tool definitions, as published on every surface. */
 import { z } from 'zod';
-import type { ToolName } from '../config.js';
 import type { ToolDef } from '../tools/define.js';
+import type { ToolName } from '../tools/index.js';
 
 /** A JSON Schema for an object, as z.toJSONSchema writes it. */
 export interface JsonSchemaObject {

@@ -8,7 +8,7 @@ import type { SceneProjectsApi } from '../api/contract.js';
 import type { CreditBudget, QuoteSigner } from '../consent/index.js';
 import type { ProjectFollower } from '../live/follower.js';
 
-/** What a tool does to the world; read-only mode keeps only `read`. */
+/** What a tool does to the world. Read-only mode reads annotations.readOnlyHint, which must agree. */
 export type ToolEffect = 'read' | 'write' | 'spend';
 
 export interface ToolAnnotations {
@@ -88,8 +88,12 @@ export interface ToolNeedsConsent {
 
 export type ToolOutcome<O> = ToolSuccess<O> | ToolNeedsConsent;
 
-export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
-  name: string;
+export interface ToolDef<
+  I extends z.ZodObject = z.ZodObject,
+  O extends z.ZodObject = z.ZodObject,
+  N extends string = string,
+> {
+  name: N;
   title: string;
   description: string;
   effect: ToolEffect;
@@ -100,7 +104,13 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
 }
 
 /** Keeps each tool file's handler typed against its own schemas, and caches their JSON Schema. */
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject, const N extends string>(
+  def: ToolDef<I, O, N>,
+): ToolDef<I, O, N> {
+  // Read-only mode and hosts' approval prompts trust readOnlyHint; `effect` must never contradict it.
+  if (def.annotations.readOnlyHint !== (def.effect === 'read')) {
+    throw new Error(`${def.name}: readOnlyHint must be true exactly when effect is 'read'.`);
+  }
   cacheJsonSchema(def.input);
   cacheJsonSchema(def.output);
   return def;

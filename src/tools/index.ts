@@ -1,5 +1,4 @@
 /** The tool registry: every surface (MCP server, framework adapters, `tools` command, manifest check) reads it. */
-import type { Config } from '../config.js';
 import { approveProject } from './approve-project.js';
 import { createStory } from './create-story.js';
 import type { ToolDef } from './define.js';
@@ -11,8 +10,7 @@ import { updateScene } from './update-scene.js';
 import { upscale } from './upscale.js';
 
 /** In the order an agent meets them in a session. */
-// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry; each definition is typed in its own file.
-export const TOOLS: readonly ToolDef<any, any>[] = [
+const REGISTRY = [
   createStory,
   listProjects,
   getProject,
@@ -21,12 +19,23 @@ export const TOOLS: readonly ToolDef<any, any>[] = [
   getStatus,
   regenerateScene,
   upscale,
-];
+] as const;
 
-/** The tools this configuration offers: read-only mode keeps reads only; an allow-list narrows further. */
-export function selectTools(cfg: Pick<Config, 'readOnly' | 'tools'>): typeof TOOLS {
+export type ToolName = (typeof REGISTRY)[number]['name'];
+
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry; each definition is typed in its own file.
+export const TOOLS: readonly ToolDef<any, any, ToolName>[] = REGISTRY;
+
+/** Every tool's name, and the tools that read-only mode keeps: those annotated readOnlyHint. */
+export const TOOL_NAMES: readonly ToolName[] = TOOLS.map((t) => t.name);
+export const READ_ONLY_TOOL_NAMES: readonly ToolName[] = TOOLS.filter((t) => t.annotations.readOnlyHint).map(
+  (t) => t.name,
+);
+
+/** The tools a configuration offers: read-only mode keeps reads only; an allow-list narrows further. */
+export function selectTools(cfg: { readOnly: boolean; tools?: readonly string[] }): typeof TOOLS {
   return TOOLS.filter(
-    (t) => (!cfg.readOnly || t.effect === 'read') && (!cfg.tools || cfg.tools.includes(t.name as never)),
+    (t) => (!cfg.readOnly || t.annotations.readOnlyHint) && (!cfg.tools || cfg.tools.includes(t.name)),
   );
 }
 

@@ -1,0 +1,268 @@
+/**
+ * Every setting, declared once: its flag, its environment variable, its type (a zod schema that reads
+ * the raw text or a library's typed value), its default and its help. The parser, the validation,
+ * `--help` and the README check all read this table. Schema messages say what is wrong without naming
+ * the setting: the validation names it (flag and variable, or the library option).
+ */
+import { z } from 'zod';
+import { DEFAULT_BASE_URL } from './api/client.js';
+import { DEFAULT_SANDBOX_CREDITS } from './sandbox/contract.js';
+import { READ_ONLY_TOOL_NAMES, TOOL_NAMES } from './tools/index.js';
+
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  flag?: `--${string}`;
+  short?: string;
+  env?: string;
+  /** A switch takes no value on the command line (`--http`); its variable says true or false. */
+  switch?: true;
+  schema: S;
+  default?: z.input<S>;
+  help: string;
+  /** Shown in the option list of this command's usage line rather than under Options. */
+  command?: 'sandbox' | 'tools';
+  /** Never echoed back in a message. */
+  secret?: true;
+}
+
+/** Keeps each declaration's own types (its schema's output, whether it has a default). */
+const setting = <T extends Setting>(s: T): T => s;
+
+const BOOLEAN_WORDS: Record<string, boolean> = { 1: true, true: true, yes: true, on: true };
+for (const w of ['0', 'false', 'no', 'off']) BOOLEAN_WORDS[w] = false;
+
+/** Text from a flag or variable is read by `read`; a typed value (a default, a library option) passes as is. */
+const fromText = <S extends z.ZodType>(read: (text: string) => unknown, schema: S) =>
+  z.preprocess((v) => (typeof v === 'string' ? read(v) : v), schema);
+
+const bool = fromText(
+  (v) => BOOLEAN_WORDS[v.trim().toLowerCase()],
+  z.boolean({ error: 'must be true or false (1/0, yes/no, on/off)' }),
+);
+
+const int = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return fromText(
+    (v) => (v.trim() === '' ? Number.NaN : Number(v)),
+    z.number({ error }).int({ error }).min(min, { error }).max(max, { error }),
+  );
+};
+
+const text = z.string().trim();
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  fromText(
+    (v) => v.trim().toLowerCase(),
+    z.enum(values, { error: `must be ${values.slice(0, -1).join(', ')} or ${values.at(-1)}` }),
+  );
+
+/** A comma-separated list, or an array from the library. */
+const list = fromText(
+  (v) => v.split(','),
+  z.array(z.string()).transform((items) => items.map((s) => s.trim()).filter(Boolean)),
+);
+
+const toolList = list
+  .refine((names) => names.length > 0, 'is empty: name at least one tool, or leave it unset.')
+  .check((ctx) => {
+    const unknown = ctx.value.filter((n) => !(TOOL_NAMES as readonly string[]).includes(n));
+    if (unknown.length) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `names unknown tools: ${unknown.join(', ')}. Known: ${TOOL_NAMES.join(', ')}.`,
+      });
+    }
+  })
+  .transform((names) => names as (typeof TOOL_NAMES)[number][]);
+
+const apiUrl = text
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+  .refine((u) => {
+    const parsed = new URL(u);
+    return !parsed.username && !parsed.password;
+    // The URL appears in messages to the model; credentials belong in TWIN_API_TOKEN.
+  }, 'must not carry a user or password: put the token in TWIN_API_TOKEN.')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const positive = fromText(
+  Number,
+  z
+    .number({ error: 'must be a positive number' })
+    .refine((n) => Number.isFinite(n) && n > 0, 'must be a positive number'),
+);
+
+const minLength = (n: number, hint = '') => text.min(n, `must be at least ${n} characters${hint}.`);
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export const SETTINGS = {
+  sandbox: setting({
+    flag: '--sandbox',
+    env: 'TWIN_SANDBOX',
+    switch: true,
+    schema: bool,
+    default: false,
+    help: 'Run against an in-process sandbox of the API (no account, no real credits).',
+  }),
+  timeScale: setting({
+    flag: '--time-scale',
+    schema: positive,
+    default: 1,
+    help: 'Sandbox speed: 1 = a 5-scene video in ~10 s (default); 10 = ten times faster.',
+  }),
+  apiToken: setting({
+    env: 'TWIN_API_TOKEN',
+    schema: text.transform((v) => v || undefined),
+    secret: true,
+    help: 'Scene Projects API token (Bearer). Environment only, never a flag.',
+  }),
+  apiUrl: setting({
+    flag: '--api-url',
+    env: 'TWIN_API_URL',
+    schema: apiUrl,
+    default: DEFAULT_BASE_URL,
+    help: 'API base URL',
+  }),
+  personId: setting({
+    flag: '--person-id',
+    env: 'TWIN_PERSON_ID',
+    schema: int(1, 2 ** 31),
+    help: 'Default person (character) id for create_story.',
+  }),
+  creditLimit: setting({
+    flag: '--credit-limit',
+    env: 'TWIN_CREDIT_LIMIT',
+    schema: int(0, 100_000_000),
+    help: 'Most credits this server may spend in its lifetime (default: no limit).',
+  }),
+  sessionCreditLimit: setting({
+    flag: '--session-credit-limit',
+    env: 'TWIN_SESSION_CREDIT_LIMIT',
+    schema: int(0, 100_000_000),
+    help: 'Most credits one HTTP session may spend.',
+  }),
+  readOnly: setting({
+    flag: '--read-only',
+    env: 'TWIN_READ_ONLY',
+    switch: true,
+    schema: bool,
+    default: false,
+    help: 'Offer only tools that neither spend nor change anything.',
+  }),
+  tools: setting({
+    flag: '--tools',
+    env: 'TWIN_TOOLS',
+    schema: toolList,
+    help: 'Comma-separated allow-list of tool names.',
+  }),
+  quoteKey: setting({
+    env: 'TWIN_QUOTE_KEY',
+    schema: minLength(32, ' (use e.g. `openssl rand -hex 32`)'),
+    secret: true,
+    help: 'Secret (>= 32 chars) signing quote tokens; share it between replicas. Default: random.',
+  }),
+  logLevel: setting({
+    flag: '--log-level',
+    env: 'TWIN_LOG_LEVEL',
+    schema: oneOf(LOG_LEVELS),
+    default: 'info',
+    help: 'debug | info | warn | error | silent; logs go to stderr',
+  }),
+  http: setting({
+    flag: '--http',
+    env: 'MCP_HTTP',
+    switch: true,
+    schema: bool,
+    default: false,
+    help: 'Serve Streamable HTTP at /mcp instead of stdio.',
+  }),
+  host: setting({
+    flag: '--host',
+    env: 'MCP_HTTP_HOST',
+    schema: text,
+    default: '127.0.0.1',
+    help: 'HTTP bind address',
+  }),
+  port: setting({
+    flag: '--port',
+    env: 'MCP_HTTP_PORT',
+    schema: int(0, 65535),
+    default: 3333,
+    help: 'HTTP port',
+  }),
+  httpToken: setting({
+    flag: '--http-token',
+    env: 'MCP_HTTP_TOKEN',
+    schema: minLength(16),
+    secret: true,
+    help: 'Bearer token (16+ characters) HTTP clients must send; required when the host is not loopback.',
+  }),
+  allowedHosts: setting({
+    flag: '--allowed-hosts',
+    env: 'MCP_HTTP_ALLOWED_HOSTS',
+    schema: list,
+    default: [],
+    help: 'Extra Host header values to accept (comma-separated).',
+  }),
+  allowedOrigins: setting({
+    flag: '--allowed-origins',
+    env: 'MCP_HTTP_ALLOWED_ORIGINS',
+    schema: list,
+    default: [],
+    help: 'Extra Origin values to accept (comma-separated).',
+  }),
+  maxSessions: setting({
+    flag: '--max-sessions',
+    env: 'MCP_HTTP_MAX_SESSIONS',
+    schema: int(1, 100_000),
+    default: 100,
+    help: 'Most concurrent 2025-era HTTP sessions',
+  }),
+  sessionIdleSeconds: setting({
+    flag: '--session-idle-seconds',
+    env: 'MCP_HTTP_SESSION_IDLE_SECONDS',
+    schema: int(5, 7 * 24 * 3600),
+    default: 1800,
+    help: 'Idle HTTP sessions close after this',
+  }),
+  maxBodyBytes: setting({
+    flag: '--max-body-bytes',
+    env: 'MCP_HTTP_MAX_BODY_BYTES',
+    schema: int(1024, 64 * 1024 * 1024),
+    default: 1024 * 1024,
+    help: 'Largest HTTP request body accepted',
+  }),
+  token: setting({
+    flag: '--token',
+    command: 'sandbox',
+    schema: text,
+    help: 'The bearer token the sandbox accepts (default: a random one, printed).',
+  }),
+  credits: setting({
+    flag: '--credits',
+    command: 'sandbox',
+    schema: int(0, 10_000_000),
+    default: DEFAULT_SANDBOX_CREDITS,
+    help: 'Credits the sandbox account starts with',
+  }),
+  format: setting({
+    flag: '--format',
+    command: 'tools',
+    schema: oneOf(['json', 'openai', 'anthropic']),
+    default: 'json',
+    help: 'How to print the tool definitions',
+  }),
+  help: setting({ flag: '--help', short: 'h', switch: true, schema: bool, help: 'This text.' }),
+  version: setting({ flag: '--version', short: 'v', switch: true, schema: bool, help: 'The version.' }),
+};
+
+export type SettingKey = keyof typeof SETTINGS;
+
+/** Settings as validated: each one's schema output (absent when unset and without a default). */
+export type SettingValues = {
+  [K in SettingKey]: (typeof SETTINGS)[K] extends { default: unknown }
+    ? z.output<(typeof SETTINGS)[K]['schema']>
+    : z.output<(typeof SETTINGS)[K]['schema']> | undefined;
+};
+
+export { READ_ONLY_TOOL_NAMES, TOOL_NAMES };
