@@ -5,6 +5,7 @@
  * reached the server (`phase`), so the caller can decide whether a retry is safe.
  */
 import type { Dispatcher, Pool } from 'undici';
+import { readUpTo } from '../read-body.js';
 import { redact } from './redact.js';
 
 export interface Timeouts {
@@ -231,16 +232,7 @@ export class HttpTransport {
 }
 
 async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw new TransportError('the answer was larger than 4 MB', 'sent', 'too_large');
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const buf = await readUpTo(body, MAX_BODY_BYTES);
+  if (!buf) throw new TransportError('the answer was larger than 4 MB', 'sent', 'too_large');
+  return buf.toString('utf8');
 }

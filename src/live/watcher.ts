@@ -20,6 +20,8 @@ import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js'
 import type { Logger } from '../log.js';
 import { fingerprint, meaningfulChange } from './change.js';
 import type { ProjectFollower, WaitOptions, WaitResult } from './follower.js';
+import { HEARTBEAT_MS } from './heartbeat.js';
+import { DEFAULT_PACE, nextInterval, type PollPace } from './pace.js';
 
 export type ChangeKind = 'status' | 'progress' | 'step' | 'scene' | 'final';
 
@@ -52,11 +54,11 @@ export interface WatcherTiming {
 }
 
 export const DEFAULT_TIMING: WatcherTiming = {
-  minIntervalMs: 1000,
-  maxIntervalMs: 15_000,
-  progressCapMs: 5000,
-  backoff: 1.5,
-  heartbeatMs: 8000,
+  minIntervalMs: DEFAULT_PACE.minMs,
+  maxIntervalMs: DEFAULT_PACE.maxMs,
+  progressCapMs: DEFAULT_PACE.progressCapMs,
+  backoff: DEFAULT_PACE.factor,
+  heartbeatMs: HEARTBEAT_MS,
   lingerMs: 30_000,
   maxRetryAfterMs: 120_000,
 };
@@ -127,6 +129,7 @@ export class ProjectWatcher implements ProjectFollower {
     return c;
   })();
   private closed = false;
+  private readonly pace: PollPace;
 
   constructor(opts: WatcherOptions) {
     this.api = opts.api;
@@ -140,6 +143,12 @@ export class ProjectWatcher implements ProjectFollower {
     t.maxIntervalMs = Math.max(t.maxIntervalMs, t.minIntervalMs);
     t.progressCapMs = Math.min(Math.max(t.progressCapMs, t.minIntervalMs), t.maxIntervalMs);
     this.timing = t;
+    this.pace = {
+      minMs: t.minIntervalMs,
+      maxMs: t.maxIntervalMs,
+      progressCapMs: t.progressCapMs,
+      factor: t.backoff,
+    };
   }
 
   /** Every change of any followed project (status, progress, step, scene, final URL). */
@@ -390,7 +399,7 @@ export class ProjectWatcher implements ProjectFollower {
         // a connection stays open; touched() or a new follower tries again.
         if (entry.fatalInARow >= FATAL_LIMIT) entry.ended = true;
       } else {
-        entry.interval = Math.min(entry.interval * 2, t.maxIntervalMs);
+        entry.interval = nextInterval(entry.interval, 'failed', this.pace);
       }
       this.logger?.debug('status poll failed', {
         project_id: entry.id,
@@ -410,10 +419,8 @@ export class ProjectWatcher implements ProjectFollower {
     const kinds = changeKinds(previous, snapshot);
     const meaningful = meaningfulChange(previous, snapshot);
     const ended = isTerminalStatus(snapshot.status);
-    const t = this.timing;
-    if (meaningful) entry.interval = t.minIntervalMs;
-    else if (kinds.includes('progress')) entry.interval = Math.min(entry.interval * 1.25, t.progressCapMs);
-    else entry.interval = Math.min(entry.interval * t.backoff, t.maxIntervalMs);
+    const outcome = meaningful ? 'changed' : kinds.includes('progress') ? 'progress' : 'unchanged';
+    entry.interval = nextInterval(entry.interval, outcome, this.pace);
     if (ended) {
       entry.ended = true;
       if (previous && !isTerminalStatus(previous.status)) {

@@ -3,6 +3,7 @@
  * `after` can let the request take full effect and then drop the answer.
  */
 import type { IncomingMessage } from 'node:http';
+import { readUpTo } from '../read-body.js';
 
 export interface Reply {
   status: number;
@@ -43,32 +44,19 @@ export const fail = (status: number, message: unknown): never => {
 export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'cut' | 'aborted' };
 
 /**
- * Reads the body up to MAX_BODY_BYTES. A larger body is drained and discarded (so the client gets
- * its 413 instead of a broken pipe), unless it is absurdly large, then the socket is cut.
+ * Reads the body up to MAX_BODY_BYTES. A larger body is still read (so the client gets its 413
+ * instead of a broken pipe), unless it is absurdly large, then the socket is cut.
  */
-export function readBody(req: IncomingMessage): Promise<BodyResult> {
+export async function readBody(req: IncomingMessage): Promise<BodyResult> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_DRAIN_BYTES) return Promise.resolve({ ok: false, reason: 'cut' });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_DRAIN_BYTES) {
-        resolve({ ok: false, reason: 'cut' });
-        req.destroy();
-      } else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () =>
-      resolve(
-        size > MAX_BODY_BYTES
-          ? { ok: false, reason: 'too_large' }
-          : { ok: true, body: Buffer.concat(chunks) },
-      ),
-    );
-    req.on('error', () => resolve({ ok: false, reason: 'aborted' }));
-    req.on('close', () => resolve({ ok: false, reason: 'aborted' }));
-  });
+  if (declared > MAX_DRAIN_BYTES) return { ok: false, reason: 'cut' };
+  try {
+    const body = await readUpTo(req, MAX_DRAIN_BYTES);
+    if (!body) return { ok: false, reason: 'cut' };
+    return body.byteLength > MAX_BODY_BYTES ? { ok: false, reason: 'too_large' } : { ok: true, body };
+  } catch {
+    return { ok: false, reason: 'aborted' };
+  }
 }
 
 export const REASONS: Record<number, string> = {

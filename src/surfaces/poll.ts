@@ -14,6 +14,7 @@ import { ApiError } from '../api/errors.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js';
 import { fingerprint, progressMessage } from '../live/change.js';
 import type { ProjectFollower, WaitOptions, WaitResult } from '../live/follower.js';
+import { DEFAULT_PACE, nextInterval, type PollOutcome, type PollPace } from '../live/pace.js';
 
 export interface PollIntervals {
   /** First wait, and the wait right after a change. Default 2000 ms. */
@@ -55,7 +56,13 @@ const TRANSIENT = new Set(['unavailable', 'rate_limited']);
 const DEFAULT_MIN = 2_000;
 const DEFAULT_MAX = 15_000;
 
-const key = (s: ProjectStatusResponse) => `${fingerprint(s)}|${s.progress ?? ''}`;
+/** The watcher's schedule; the library's own intervals replace its bounds. */
+const PACE: PollPace = { ...DEFAULT_PACE, minMs: DEFAULT_MIN, maxMs: DEFAULT_MAX };
+
+function pollOutcome(previous: ProjectStatusResponse | undefined, s: ProjectStatusResponse): PollOutcome {
+  if (!previous || fingerprint(previous) !== fingerprint(s)) return 'changed';
+  return previous.progress === s.progress ? 'unchanged' : 'progress';
+}
 
 export class PollingFollower implements ProjectFollower {
   private readonly minMs: number;
@@ -85,10 +92,9 @@ export class PollingFollower implements ProjectFollower {
     },
   ): Promise<{ snapshot: ProjectStatusResponse | undefined; met: boolean }> {
     const minMs = Math.max(1, o.intervals?.minMs ?? this.minMs);
-    const maxMs = Math.max(minMs, o.intervals?.maxMs ?? this.maxMs);
+    const pace = { ...PACE, minMs, maxMs: Math.max(minMs, o.intervals?.maxMs ?? this.maxMs) };
     const deadline = Date.now() + Math.max(0, o.timeoutMs);
     let last = o.first;
-    let lastKey = last ? key(last) : undefined;
     let interval = minMs;
     let needFetch = !last;
     for (;;) {
@@ -96,17 +102,15 @@ export class PollingFollower implements ProjectFollower {
       if (needFetch) {
         try {
           const s = await this.api.getStatus(projectId, { signal: o.signal });
-          const k = key(s);
-          const changed = k !== lastKey;
+          const outcome = pollOutcome(last, s);
           last = s;
-          lastKey = k;
-          o.onSnapshot?.(s, changed);
+          o.onSnapshot?.(s, outcome !== 'unchanged');
           if (o.done(s)) return { snapshot: s, met: true };
-          interval = changed ? minMs : Math.min(maxMs, Math.round(interval * 1.6));
+          interval = nextInterval(interval, outcome, pace);
         } catch (err) {
           if (o.signal?.aborted) throw o.signal.reason;
           if (!(err instanceof ApiError && TRANSIENT.has(err.kind))) throw err;
-          interval = Math.min(maxMs, Math.round(interval * 2));
+          interval = nextInterval(interval, 'failed', pace);
         }
       }
       needFetch = true;
