@@ -60,13 +60,15 @@ function stage() {
     cpSync(join(ROOT, 'assets'), join(dir, 'assets'), { recursive: true });
   // Only what the server runs: dist/cli.js is one esbuild bundle (SDK and zod inside); the sandbox
   // stays a separate module (it finds assets/ relative to itself) and needs only the pricing table;
-  // undici is the one external package (loaded on the first API request).
+  // undici is the one external package (loaded on the first API request); the storyboard app is
+  // one HTML file, read when a host first asks for it.
   const files = [
     'cli.js',
     'api/pricing.js',
+    'app/storyboard.html',
     ...readdirSync(join(ROOT, 'dist', 'sandbox')).map((f) => `sandbox/${f}`),
   ];
-  for (const f of files.filter((f) => f.endsWith('.js'))) cpSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
+  for (const f of files.filter((f) => /\.(js|html)$/.test(f))) cpSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const runtime = {
     name: pkg.name,

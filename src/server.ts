@@ -13,6 +13,10 @@ import {
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ApiError } from './api/errors.js';
+import { clientRendersApps } from './app/capability.js';
+import { registerStoryboardResource, STORYBOARD_APP_URI } from './app/resource.js';
+import { appSpendTool } from './app/spend-tool.js';
+import { hideAppFromPlainClients } from './app/visibility.js';
 import type { CreditBudget } from './consent/index.js';
 import { errorText } from './error-text.js';
 import { redactSecrets } from './log.js';
@@ -87,8 +91,16 @@ export function renderOutcome(outcome: Exclude<ToolOutcome<unknown>, { ask: unkn
   };
 }
 
+/** MCP Apps metadata: which tools open the storyboard, which only the view may call. */
+function uiMeta(def: ToolDef): Record<string, unknown> | undefined {
+  if (def.appOnly) return { ui: { resourceUri: STORYBOARD_APP_URI, visibility: ['app'] } };
+  if (def.view === 'storyboard') return { ui: { resourceUri: STORYBOARD_APP_URI } };
+  return undefined;
+}
+
 function registerTool(server: McpServer, rt: Runtime, session: SessionState, def: ToolDef) {
   const { logger } = rt;
+  const meta = uiMeta(def);
   server.registerTool(
     def.name,
     {
@@ -97,14 +109,19 @@ function registerTool(server: McpServer, rt: Runtime, session: SessionState, def
       inputSchema: def.input,
       outputSchema: def.output,
       annotations: def.annotations,
+      ...(meta && { _meta: meta }),
     },
     async (args: unknown, c: ServerCtx): Promise<CallToolResult | InputRequiredResult> => {
+      // A client that renders no apps has no view to click in: the app-only tool does not exist for it.
+      if (def.appOnly && !clientRendersApps(server, c)) {
+        return { content: [{ type: 'text', text: `Tool ${def.name} not found.` }], isError: true };
+      }
       const progressToken = c.mcpReq._meta?.progressToken;
       const ctx: ToolContext = {
         api: rt.api,
         defaults: { personId: rt.config.api.personId },
         signal: c.mcpReq.signal,
-        consent: consentChannel(server, c),
+        consent: def.appOnly ? { kind: 'app' } : consentChannel(server, c),
         signer: rt.signer,
         budget: session.budget,
         follower: rt.follower,
@@ -160,12 +177,15 @@ export function buildServer(
 ) {
   const server = new McpServer(
     { name: 'scene-projects-mcp', version: rt.version, title: 'Scene Projects' },
-    {
-      capabilities: { logging: {}, resources: { subscribe: true, listChanged: false } },
-      instructions: INSTRUCTIONS,
-    },
+    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
   );
+  // Resources are declared after the hook, so their list handler is installed through it.
+  hideAppFromPlainClients(server);
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });
   for (const def of selectTools(rt.config)) registerTool(server, rt, session, def);
+  const spend = appSpendTool(rt.config);
+  if (spend) registerTool(server, rt, session, spend);
+  registerStoryboardResource(server, rt);
   opts.extend?.(server, rt, session, ctx);
   return server;
 }

@@ -133,9 +133,11 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
       approved = r.quote;
       break;
     }
-    case 'arguments': {
+    case 'arguments':
+    case 'app': {
+      // The same checks for a model's arguments and a view's click; the quote is sealed to the channel.
       if (!args.quote_token) {
-        const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'arguments')), plan.summary);
+        const quote = quoteView(ctx.signer.issue(sealed(plan.subject, channel.kind)), plan.summary);
         ctx.log('info', 'quote issued', { action, project_id: quote.project_id, credits: quote.credits });
         return { kind: 'quote', quote };
       }
@@ -151,7 +153,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
           message: `This costs ${plan.subject.credits} credits, above max_credits (${args.max_credits ?? 'not given'}). Nothing was spent. Ask the person whether they agree to ${plan.subject.credits} credits; if so, call again with max_credits: ${plan.subject.credits}.`,
         };
       }
-      const r = ctx.signer.redeem(args.quote_token, sealed(plan.subject, 'arguments'));
+      const r = ctx.signer.redeem(args.quote_token, sealed(plan.subject, channel.kind));
       if (!r.ok) return { kind: 'refused', message: r.message };
       approved = r.quote;
       break;

@@ -14,6 +14,7 @@ export const createStory = defineTool({
     'or charged yet. Returns each scene’s description, image and motion prompts and narration for the person to ' +
     'review; then update_scene to refine, and approve_project to generate (~100 credits a scene).',
   effect: 'write',
+  view: 'storyboard',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: z.object({
     story_idea: StoryIdea.describe('The story in 10–1000 characters: who, what happens, the mood.'),

@@ -39,11 +39,14 @@ export interface ConsentAnswer {
  * - `elicit`: an MCP client that can elicit; `answer` is set when the person has answered.
  * - `arguments`: an MCP client that cannot elicit; the host's own approval prompt shows the call's arguments.
  * - `callback`: an application outside MCP that supplied `confirmSpend`.
+ * - `app`: the storyboard view (MCP Apps): the person's click on a button showing the quoted figure;
+ *   its call carries the quote token and that figure, like `arguments`, under a quote of its own.
  * - `none`: nobody can be asked; spending is refused.
  */
 export type ConsentChannel =
   | { kind: 'elicit'; answer?: ConsentAnswer }
   | { kind: 'arguments' }
+  | { kind: 'app' }
   | { kind: 'callback'; confirm: (quote: QuoteView) => Promise<boolean> }
   | { kind: 'none' };
 
@@ -97,6 +100,10 @@ export interface ToolDef<
   title: string;
   description: string;
   effect: ToolEffect;
+  /** The tool's result opens the storyboard view on hosts that render MCP Apps. */
+  view?: 'storyboard';
+  /** Only the storyboard view may call it (MCP Apps visibility "app"); listed only to app-rendering clients. */
+  appOnly?: boolean;
   annotations: ToolAnnotations;
   input: I;
   output: O;

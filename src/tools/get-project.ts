@@ -11,6 +11,7 @@ export const getProject = defineTool({
     'Get one project with every scene: ids, numbers, description, image/motion prompts, narration, media URLs. ' +
     'Free. Use it to review scenes with the person before approval, or to see the finished video.',
   effect: 'read',
+  view: 'storyboard',
   annotations: READ,
   input: z.object({ project_id: ProjectId.describe('The project id.') }),
   output: z.object({

@@ -1,6 +1,7 @@
 /** Test wiring: the product's runtime on an in-process sandbox, and real MCP clients of either era over memory. */
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { APP_MIME_TYPE, UI_EXTENSION } from '../../src/app/capability.js';
 import { loadConfig } from '../../src/config.js';
 import { liveExtension } from '../../src/live/extension.js';
 import { silentLogger } from '../../src/log.js';
@@ -22,6 +23,8 @@ export interface ElicitRecord {
 
 export interface ConnectOptions {
   era?: 'legacy' | 'modern';
+  /** Announce the MCP Apps extension (`io.modelcontextprotocol/ui`), as hosts that render apps do. */
+  ui?: boolean;
   /** Answer elicitations; omit to connect a client that cannot elicit. */
   elicit?: (req: ElicitRecord) => {
     action: 'accept' | 'decline' | 'cancel';
@@ -45,7 +48,10 @@ export async function connect(rt: Runtime, opts: ConnectOptions = {}): Promise<C
   const client = new Client(
     { name: 'test-client', version: '1.0.0' },
     {
-      ...(opts.elicit && { capabilities: { elicitation: { form: {} } } }),
+      capabilities: {
+        ...(opts.elicit && { elicitation: { form: {} } }),
+        ...(opts.ui && { extensions: { [UI_EXTENSION]: { mimeTypes: [APP_MIME_TYPE] } } }),
+      },
       ...(opts.era === 'modern' && { versionNegotiation: { mode: 'auto' as const } }),
     },
   );
