@@ -68,7 +68,8 @@ function stage() {
     'app/storyboard.html',
     ...readdirSync(join(ROOT, 'dist', 'sandbox')).map((f) => `sandbox/${f}`),
   ];
-  for (const f of files.filter((f) => /\.(js|html)$/.test(f))) cpSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
+  for (const f of files.filter((f) => /\.(js|html)$/.test(f)))
+    cpSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const runtime = {
     name: pkg.name,

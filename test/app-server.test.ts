@@ -61,7 +61,7 @@ describe.each(['legacy', 'modern'] as const)('what each client is offered (%s er
     const { resources } = await c.client.listResources();
     expect(resources.find((r) => r.uri === STORYBOARD_APP_URI)?.mimeType).toBe(APP_MIME_TYPE);
     const read = await c.client.readResource({ uri: STORYBOARD_APP_URI });
-    const content = read.contents[0] as {
+    const content = read.contents[0] as unknown as {
       text: string;
       mimeType: string;
       _meta: { ui: { csp: { resourceDomains: string[] } } };
