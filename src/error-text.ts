@@ -1,6 +1,6 @@
 /** The one way an error becomes text for a model or a person: what happened, then what to do. */
 import { z } from 'zod';
-import { ApiError } from './api/errors.js';
+import { ApiError } from './api/errors/index.js';
 import { redactSecrets } from './log.js';
 import { ToolInputError } from './tools/errors.js';
 

@@ -10,7 +10,7 @@
 import type { Sandbox, SandboxOptions } from './sandbox/contract.js';
 
 export type { SceneProjectsApi } from './api/contract.js';
-export { ApiError, isApiError } from './api/errors.js';
+export { ApiError, isApiError } from './api/errors/index.js';
 export type { Project, ProjectStatusResponse, Scene } from './api/schemas.js';
 /** Thrown by createSceneTools for an option it cannot use; the message names the option. */
 export { ConfigError } from './config.js';

@@ -12,7 +12,7 @@ import {
   McpServer,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { ApiError } from './api/errors.js';
+import { ApiError } from './api/errors/index.js';
 import { clientRendersApps } from './app/capability.js';
 import { registerStoryboardResource, STORYBOARD_APP_URI } from './app/resource.js';
 import { appSpendTool } from './app/spend-tool.js';

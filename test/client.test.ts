@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ReadCoalescer } from '../src/api/coalesce.js';
-import { httpError, parseCredits } from '../src/api/errors.js';
+import { httpError, parseCredits } from '../src/api/errors/index.js';
 import {
   ApiError,
   type ClientOptions,

@@ -4,7 +4,7 @@
  * heartbeat) and the runtime's live hooks. No fixed sleeps: tests wait on events and conditions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../src/api/errors.js';
+import { ApiError } from '../src/api/errors/index.js';
 import { createApiClient, type SceneProjectsClient } from '../src/api/index.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../src/api/schemas.js';
 import { createLiveLayer, parseProjectUri } from '../src/live/live.js';

@@ -5,7 +5,6 @@
  * reached the server (`phase`), so the caller can decide whether a retry is safe.
  */
 import type { Dispatcher, Pool } from 'undici';
-import { readUpTo } from '../read-body.js';
 import { redact } from './redact.js';
 
 export interface Timeouts {
@@ -78,6 +77,7 @@ export interface RawResponse {
   text: string;
 }
 
+/** undici enforces it (`maxResponseSize`): a runaway answer cannot fill our memory. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const PRE_CONNECT: Record<string, FailureReason> = {
@@ -98,6 +98,7 @@ const PRE_CONNECT: Record<string, FailureReason> = {
 const AFTER_SEND: Record<string, FailureReason> = {
   UND_ERR_HEADERS_TIMEOUT: 'headers_timeout',
   UND_ERR_BODY_TIMEOUT: 'body_timeout',
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'too_large',
   ECONNRESET: 'reset',
   EPIPE: 'reset',
   UND_ERR_SOCKET: 'socket',
@@ -156,6 +157,7 @@ export class HttpTransport {
           headersTimeout: this.timeouts.headersMs,
           bodyTimeout: this.timeouts.bodyMs,
           keepAliveTimeout: 4_000,
+          maxResponseSize: MAX_BODY_BYTES,
         }),
     );
     return this.pool;
@@ -182,10 +184,9 @@ export class HttpTransport {
       throw this.classify(err, req.signal);
     }
     try {
-      const text = await readCapped(res.body);
+      const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
-      if (err instanceof TransportError) throw err;
       throw this.classify(err, req.signal, true);
     }
   }
@@ -229,10 +230,4 @@ export class HttpTransport {
       await pool.destroy().catch(() => undefined);
     }
   }
-}
-
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const buf = await readUpTo(body, MAX_BODY_BYTES);
-  if (!buf) throw new TransportError('the answer was larger than 4 MB', 'sent', 'too_large');
-  return buf.toString('utf8');
 }

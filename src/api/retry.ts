@@ -1,4 +1,5 @@
 /** Retry policy: exponential backoff with full jitter, Retry-After, and a total time budget. */
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. Default 4. */
@@ -45,20 +46,5 @@ export function parseRetryAfter(
   return Math.max(0, at - now);
 }
 
-/** The default sleep: a timer that rejects with the signal's reason on abort. */
-export const defaultSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The default sleep: a timer that rejects with an AbortError when the signal fires. */
+export const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined);

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApiErrorKind } from '../api/contract.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../api/errors/index.js';
 import type { ConsentChannel, QuoteView, ToolContext } from '../tools/define.js';
 import type { Quote, QuoteSubject } from './quote.js';
 

@@ -15,7 +15,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { SceneProjectsApi } from '../api/contract.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../api/errors/index.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js';
 import type { Logger } from '../log.js';
 import { fingerprint, meaningfulChange } from './change.js';

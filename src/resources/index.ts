@@ -6,7 +6,7 @@
  * Both can be subscribed to (resources/subscribe or subscriptions/listen).
  */
 import { type McpServer, ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../api/errors/index.js';
 import { isTerminalStatus, type Project, type ProjectStatusResponse } from '../api/schemas.js';
 import { errorText } from '../error-text.js';
 import { liveOf } from '../live/live.js';

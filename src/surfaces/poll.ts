@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SceneProjectsApi } from '../api/contract.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../api/errors/index.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js';
 import { fingerprint, progressMessage } from '../live/change.js';
 import type { ProjectFollower, WaitOptions, WaitResult } from '../live/follower.js';

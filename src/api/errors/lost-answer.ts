@@ -1,0 +1,77 @@
+/**
+ * Messages for a write whose answer was lost (or unreadable): what is known, what is not, and the
+ * one safe next step. A spend is never called "not charged" here: that needs proof we do not have.
+ */
+import { ApiError, baseInit, type OpContext } from './api-error.js';
+import { capFirst, describeOp, sceneLabel } from './messages.js';
+
+/** What we know of a lost answer. */
+export interface LostFacts {
+  /** Plain words for what went wrong, already redacted. */
+  why: string;
+  /** The caller cancelled while the request was in flight. */
+  aborted?: boolean;
+  /** The service did answer 2xx; only its body was unreadable. */
+  accepted?: boolean;
+}
+
+const aborted = (lost: LostFacts) => (lost.aborted ? { aborted: true } : {});
+const verbOf = (ctx: OpContext) => (ctx.op === 'approve' ? 'approve' : 'regenerate');
+const subject = (ctx: OpContext) =>
+  `project ${ctx.projectId}${ctx.sceneNumber !== undefined ? `, ${sceneLabel(ctx)}` : ''}`;
+
+export function createStoryLost(ctx: OpContext, lost: LostFacts): ApiError {
+  return new ApiError({
+    kind: 'unavailable',
+    message: lost.accepted
+      ? `The service accepted the story (it answered HTTP 2xx), but its answer could not be read. Call list_projects to find the new project; do not call create_story again.`
+      : `The answer to creating the story was lost (${lost.why}), so the project may or may not have been created. Do not call create_story again blindly: call list_projects first to see whether it was created.`,
+    hint: 'Call list_projects to see whether the project was created before creating it again.',
+    ...baseInit(ctx),
+    ...aborted(lost),
+  });
+}
+
+/** The project could not be read back, or showed nothing that tells: charged or not is unknown. */
+export function spendUndetermined(ctx: OpContext, lost: LostFacts, because: string): ApiError {
+  const id = ctx.projectId;
+  const what = describeOp(ctx.op);
+  if (ctx.op === 'upscale') {
+    return new ApiError({
+      kind: 'unavailable',
+      message: `The answer to ${what} for project ${id} was lost (${lost.why}), and ${because}, so it is not known whether the upscale started. Nothing is charged for upscaling.`,
+      hint: 'Call get_status: if the project is not upscaling, call upscale again.',
+      ...baseInit(ctx),
+      ...aborted(lost),
+    });
+  }
+  const verb = verbOf(ctx);
+  return new ApiError({
+    kind: 'spend_unknown',
+    message: `The answer to ${what} (${subject(ctx)}) was lost (${lost.why}), and ${because}: could not tell whether credits were charged. Call get_status before trying again — do not ${verb} again blindly.`,
+    hint: `Call get_status for project ${id} before trying again; do not ${verb} again blindly.`,
+    ...baseInit(ctx),
+    ...aborted(lost),
+  });
+}
+
+/** The project does not show the work, even after re-reads: it may still come. */
+export function spendNotShown(ctx: OpContext, lost: LostFacts, how: string): ApiError {
+  const id = ctx.projectId;
+  const what = describeOp(ctx.op);
+  if (ctx.op === 'upscale') {
+    return new ApiError({
+      kind: 'unavailable',
+      message: `${capFirst(what)} for project ${id} did not start: the answer was lost (${lost.why}) and ${how}. Nothing is charged for upscaling; the call can be repeated.`,
+      hint: 'Call upscale again (the service may be having trouble, so perhaps wait a moment).',
+      ...baseInit(ctx),
+    });
+  }
+  const verb = verbOf(ctx);
+  return new ApiError({
+    kind: 'spend_unknown',
+    message: `The answer to ${what} (${subject(ctx)}) was lost (${lost.why}), and the project does not show it yet (${how}). The service may still be processing it, so credits may have been charged. Call get_status in a minute before trying again — do not ${verb} again blindly.`,
+    hint: `Call get_status for project ${id} in a minute; only if it still shows nothing, ${verb} again with a fresh quote.`,
+    ...baseInit(ctx),
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * After a spending POST whose answer was lost: read the project back and let the operation's own
+ * judge say whether the work began. "Not visible" is never taken as "not done": the project is read
+ * again a few times, and what still does not show is reported as unknown, never as "not charged".
+ */
+import type { SpendOutcome } from './contract.js';
+import { ApiError, describeOp, type OpContext, spendNotShown, spendUndetermined } from './errors/index.js';
+import type { Log, LostAnswer } from './exchange.js';
+import type { ActionResponse, Project } from './schemas.js';
+
+/** What one reading of the project says about the spend: true, false, or undefined (cannot tell). */
+export interface SpendEvidence {
+  spent: boolean | undefined;
+  how: string;
+}
+
+/** One judge per operation: does this reading of the project show the work began? */
+export type SpendJudge = (project: Project, lost: LostAnswer) => SpendEvidence;
+
+export interface ReconcileDeps {
+  readProject: (projectId: number, signal: AbortSignal | undefined) => Promise<Project>;
+  /** Waits between re-reads; rejects on cancel. */
+  pause: (ctx: OpContext, ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  recheckDelaysMs: number[];
+  log: Log;
+}
+
+export type Reconciled = SpendOutcome<ActionResponse>;
+
+export async function reconcileSpend(
+  deps: ReconcileDeps,
+  ctx: OpContext,
+  lost: LostAnswer,
+  signal: AbortSignal | undefined,
+  judge: SpendJudge,
+): Promise<Reconciled> {
+  const id = ctx.projectId!;
+  const free = ctx.op === 'upscale';
+  deps.log('warn', `${ctx.method} ${ctx.path}: answer lost (${lost.why}); reading the project back`);
+  const first = await readBack(deps, id, lost, signal);
+  if (lost.accepted) return acceptedUnreadable(ctx, lost, first.project);
+  if (!first.project) {
+    throw spendUndetermined(ctx, lost, `reading the project back failed too (${first.failure})`);
+  }
+  let project = first.project;
+  let verdict = judge(project, lost);
+  if (verdict.spent === undefined) throw spendUndetermined(ctx, lost, verdict.how);
+  if (!verdict.spent && !free) {
+    const later = await recheck(deps, ctx, lost, signal, judge);
+    if (later) ({ project, verdict } = later);
+  }
+  if (!verdict.spent) throw spendNotShown(ctx, lost, verdict.how);
+  deps.log('info', `${ctx.method} ${ctx.path}: reconciled, it happened (${verdict.how})`);
+  return {
+    id,
+    status: project.status,
+    progress: project.progress ?? null,
+    ...(ctx.sceneNumber !== undefined ? { scene_number: ctx.sceneNumber } : {}),
+    message: `The answer was lost (${lost.why}), but the project shows it went through: ${verdict.how}. ${free ? '' : 'Credits were charged once; do not repeat the call. '}Follow it with get_status.`,
+    reconciled: { spent: true, how: verdict.how },
+  };
+}
+
+async function readBack(
+  deps: ReconcileDeps,
+  id: number,
+  lost: LostAnswer,
+  signal: AbortSignal | undefined,
+): Promise<{ project?: Project; failure?: string }> {
+  if (lost.aborted || signal?.aborted) return { failure: 'the call was cancelled' };
+  try {
+    return { project: await deps.readProject(id, signal) };
+  } catch (e) {
+    return { failure: e instanceof ApiError ? e.message : 'an unexpected error' };
+  }
+}
+
+/**
+ * Not visible is not proof of "not done": a slow service may commit the spend after our read.
+ * Looks again a few times; returns the last reading that was had, if any.
+ */
+async function recheck(
+  deps: ReconcileDeps,
+  ctx: OpContext,
+  lost: LostAnswer,
+  signal: AbortSignal | undefined,
+  judge: SpendJudge,
+): Promise<{ project: Project; verdict: SpendEvidence } | undefined> {
+  let last: { project: Project; verdict: SpendEvidence } | undefined;
+  for (const wait of deps.recheckDelaysMs) {
+    // A cancel here ends the re-checks, not the doubt: it must still come out as spend_unknown.
+    const paused = await deps.pause(ctx, wait, signal).then(
+      () => true,
+      () => false,
+    );
+    if (!paused) break;
+    const again = await deps.readProject(ctx.projectId!, signal).catch(() => undefined);
+    if (!again) continue;
+    last = { project: again, verdict: judge(again, lost) };
+    if (last.verdict.spent) break;
+  }
+  return last;
+}
+
+/** The service said yes (2xx); only its body was unreadable. */
+function acceptedUnreadable(ctx: OpContext, lost: LostAnswer, project: Project | undefined): Reconciled {
+  const id = ctx.projectId!;
+  return {
+    id,
+    status: project?.status ?? 'unknown',
+    progress: project?.progress ?? null,
+    message: `The service accepted ${describeOp(ctx.op)} for project ${id} but its answer could not be read. Follow it with get_status.`,
+    reconciled: { spent: ctx.op !== 'upscale', how: `the service answered 2xx; ${lost.why}` },
+  };
+}
