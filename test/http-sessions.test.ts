@@ -40,10 +40,36 @@ describe('SessionPool', () => {
     expect(p.isReady(o.member)).toBe(true);
   });
 
-  it('refuses past the cap without building a member, counting sessions still initializing', () => {
+  it('when full, closes the session idle the longest (not the oldest) to make room, never a busy one', () => {
+    const { p, open, tick, dropped } = pool(3);
+    const a = open()!;
+    tick(10);
+    const b = open()!;
+    tick(2);
+    b.done(); // b idle since 12
+    tick(13);
+    a.done(); // a, opened first, idle only since 25
+    const c = open()!; // c busy with its initialize
+    tick(5);
+    const d = open()!;
+    expect([p.has(a.member), p.has(b.member), p.has(c.member), p.has(d.member)]).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
+    expect(dropped).toEqual([expect.stringMatching(/^s2:idle the longest, closed to make room/)]);
+    expect(open()).toBeDefined(); // a goes next
+    expect(p.has(a.member)).toBe(false);
+    expect(open()).toBeUndefined(); // c, d and the newest are all busy
+  });
+
+  it('refuses, without building a member, only when every session is busy (initializing counts)', () => {
     const { p } = pool(2);
     p.open(() => new Member('a')); // never ready: still in its initialize
-    p.open(() => new Member('b'));
+    const b = p.open(() => new Member('b'))!;
+    b.done();
+    p.begin(b.member); // a stream open on b
     let built = false;
     expect(
       p.open(() => {
@@ -56,7 +82,7 @@ describe('SessionPool', () => {
 
   it('frees a slot at once on drop, closes the member once, and tells why', async () => {
     const { p, open, dropped } = pool(1);
-    const a = open()!.member;
+    const a = open()!.member; // still busy with its initialize
     expect(open()).toBeUndefined();
     const closing = p.drop(a, 'ended by the client');
     expect(p.has(a)).toBe(false);

@@ -5,6 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -148,6 +149,54 @@ async function health(
   const res = await fetch(`${base}/healthz`);
   expect(res.status).toBe(200);
   return res.json() as never;
+}
+
+const LEGACY_HEADERS = (sid: string) => ({
+  ...JSON_HEADERS,
+  'mcp-session-id': sid,
+  'mcp-protocol-version': '2025-06-18',
+});
+
+/** One message POSTed on a 2025-era session. */
+const postLegacy = (url: string, sid: string, message: object) =>
+  fetch(url, { method: 'POST', headers: LEGACY_HEADERS(sid), body: JSON.stringify(message) });
+
+/** A tools/list on a 2025-era session (status only). */
+async function listTools(url: string, sid: string): Promise<Response> {
+  const res = await postLegacy(url, sid, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+  await res.body?.cancel();
+  return res;
+}
+
+/** Opens a 2025-era session's GET SSE stream and keeps it open until aborted. */
+async function openGetStream(url: string, sid: string): Promise<AbortController> {
+  const ctrl = new AbortController();
+  const res = await fetch(url, {
+    headers: { ...LEGACY_HEADERS(sid), accept: 'text/event-stream' },
+    signal: ctrl.signal,
+  });
+  expect(res.status).toBe(200); // the body is left unread: the stream stays open
+  return ctrl;
+}
+
+/**
+ * A client that starts per call, as the Inspector's CLI mode and scripts do: an SDK client connects
+ * (initialize, then its GET stream), calls one tool, and its process ends — its sockets close, and
+ * no DELETE is ever sent.
+ */
+async function perCallClient(url: string): Promise<ToolResult> {
+  const agent = new Agent();
+  const client = new Client({ name: 'per-call', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: ((input: string | URL, init?: RequestInit) =>
+      undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch,
+  });
+  try {
+    await client.connect(transport);
+    return (await client.callTool({ name: 'list_projects', arguments: {} })) as ToolResult;
+  } finally {
+    await agent.destroy().catch(() => {});
+  }
 }
 
 /** Polls a condition with a bound instead of sleeping a fixed time. */
@@ -329,29 +378,78 @@ describe('bearer token', () => {
 });
 
 describe('legacy sessions', () => {
-  it('caps concurrent sessions with 503 and frees a slot on DELETE', async () => {
+  it('at the cap, closes the session idle the longest to make room; refuses (503) only when all are busy', async () => {
     const s = await start(['--max-sessions', '2']);
     const a = await rawInit(s.http.url);
     const b = await rawInit(s.http.url);
-    expect([a.res.status, b.res.status]).toEqual([200, 200]);
+    const c = await rawInit(s.http.url);
+    expect([a.res.status, b.res.status, c.res.status]).toEqual([200, 200, 200]);
+    expect((await listTools(s.http.url, a.sid!)).status).toBe(404); // a made room for c
+    expect((await listTools(s.http.url, b.sid!)).status).toBe(200);
+    expect((await health(s.base)).sessions).toBe(2);
+    expect(s.logs.some((l) => l.includes('idle the longest, closed to make room'))).toBe(true);
+
+    // A session with a stream open is busy: never closed to make room.
+    const streams = [await openGetStream(s.http.url, b.sid!), await openGetStream(s.http.url, c.sid!)];
     const full = await fetch(s.http.url, {
       method: 'POST',
       headers: JSON_HEADERS,
       body: JSON.stringify(INIT),
     });
     expect(full.status).toBe(503);
+    expect(full.headers.get('retry-after')).toBe('1');
     expect(((await full.json()) as { error: { message: string } }).error.message).toContain('--max-sessions');
     // The modern leg is stateless and not capped.
     const m = await connect(s.http.url, { era: 'modern' });
     expect((await m.client.listTools()).tools).toHaveLength(8);
 
+    streams[0]!.abort(); // b is idle again: the next client takes its place
+    await until('an idle session to make room', async () => (await rawInit(s.http.url)).res.status === 200);
+    expect((await listTools(s.http.url, b.sid!)).status).toBe(404);
+    expect((await listTools(s.http.url, c.sid!)).status).toBe(200);
+    streams[1]!.abort();
+  });
+
+  it('frees a slot on DELETE', async () => {
+    const s = await start(['--max-sessions', '2']);
+    const a = await rawInit(s.http.url);
+    await rawInit(s.http.url);
     const del = await fetch(s.http.url, {
       method: 'DELETE',
       headers: { 'mcp-session-id': a.sid!, 'mcp-protocol-version': '2025-06-18' },
     });
     expect(del.status).toBe(200);
     await until('slot freed', async () => (await health(s.base)).sessions === 1);
-    expect((await rawInit(s.http.url)).res.status).toBe(200);
+  });
+
+  it('serves a per-call client (initialize + call, never closing) 300 times in a row with --max-sessions 100', async () => {
+    const s = await start(['--max-sessions', '100']);
+    for (let i = 0; i < 300; i++) {
+      const { sid } = await rawInit(s.http.url);
+      expect(sid, `initialize ${i + 1} refused`).toBeTruthy();
+      await postLegacy(s.http.url, sid!, { jsonrpc: '2.0', method: 'notifications/initialized' });
+      const r = await postLegacy(s.http.url, sid!, {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'list_projects', arguments: {} },
+      });
+      expect(r.status, `call ${i + 1}`).toBe(200);
+      expect(await r.text()).toContain('"result"');
+    }
+    expect((await health(s.base)).sessions).toBe(100);
+    expect(s.logs.filter((l) => l.includes('closed to make room'))).toHaveLength(200);
+    expect(s.logs.some((l) => l.includes('HTTP session refused'))).toBe(false);
+  }, 120_000);
+
+  it('serves SDK clients that start per call and end without closing (their GET streams end with them)', async () => {
+    const s = await start(['--max-sessions', '5']);
+    for (let i = 0; i < 15; i++) {
+      const r = await perCallClient(s.http.url);
+      expect(r.isError, `call ${i + 1}: ${text(r)}`).toBeFalsy();
+    }
+    expect((await health(s.base)).sessions).toBe(5);
+    expect(s.logs.some((l) => l.includes('HTTP session refused'))).toBe(false);
   });
 
   it('gives each session its own per-session credit limit', async () => {

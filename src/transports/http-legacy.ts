@@ -71,13 +71,14 @@ export function legacyHandler(rt: Runtime, buildOpts: BuildOptions, maxBody: num
   async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const opened = pool.open(create);
     if (!opened) {
-      logger.warn(`HTTP session refused: ${cfg.maxSessions} sessions already open`);
+      logger.warn(`HTTP session refused: all ${cfg.maxSessions} sessions have a request or stream open`);
       sendJsonError(
         res,
         503,
         -32000,
-        `Too many open MCP sessions (the limit is ${cfg.maxSessions}, set by --max-sessions / MCP_HTTP_MAX_SESSIONS). ` +
-          'Close an unused session (HTTP DELETE) or try again later.',
+        `Too many busy MCP sessions: all ${cfg.maxSessions} have a request or stream open (the limit is set by ` +
+          '--max-sessions / MCP_HTTP_MAX_SESSIONS). Try again in a moment, or close a session you no longer use (HTTP DELETE).',
+        { 'retry-after': '1' },
       );
       return;
     }

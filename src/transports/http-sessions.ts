@@ -1,7 +1,9 @@
 /**
  * The 2025-era HTTP sessions of one server, as a pool: at most `max` at once, each closed after
- * `idleMs` with no request or stream in flight. Nothing here knows HTTP: a member is anything with
- * an id and a close().
+ * `idleMs` with no request or stream in flight. A full pool makes room by closing the session idle
+ * the longest, so clients that open a session per call and never close it (scripts, the Inspector's
+ * CLI mode) are not refused; only a pool whose every session is busy refuses. Nothing here knows
+ * HTTP: a member is anything with an id and a close().
  */
 export interface PoolMember {
   readonly id: string;
@@ -40,12 +42,12 @@ export class SessionPool<S extends PoolMember> {
   }
 
   /**
-   * Takes in a new member built by `create`; undefined (and `create` not called) when the pool is
-   * full. The new member starts busy with its initialize: call the returned `done` when that
-   * exchange ends.
+   * Takes in a new member built by `create`, first closing the longest-idle member when the pool is
+   * full. Undefined (and `create` not called) when every member is busy. The new member starts busy
+   * with its initialize: call the returned `done` when that exchange ends.
    */
   open(create: () => S): { member: S; done: () => void } | undefined {
-    if (this.slots.size >= this.opts.max) return undefined;
+    if (this.slots.size >= this.opts.max && !this.evictOldestIdle()) return undefined;
     const member = create();
     this.slots.set(member, { busy: 0, lastSeen: this.now(), ready: false });
     return { member, done: this.begin(member) };
@@ -104,5 +106,19 @@ export class SessionPool<S extends PoolMember> {
 
   async closeAll(why: string): Promise<void> {
     await Promise.allSettled([...this.slots.keys()].map((m) => this.drop(m, why)));
+  }
+
+  private evictOldestIdle(): boolean {
+    let oldest: S | undefined;
+    let oldestSeen = Number.POSITIVE_INFINITY;
+    for (const [member, slot] of this.slots) {
+      if (slot.busy === 0 && slot.lastSeen < oldestSeen) {
+        oldest = member;
+        oldestSeen = slot.lastSeen;
+      }
+    }
+    if (!oldest) return false;
+    void this.drop(oldest, `idle the longest, closed to make room for a new session (${this.opts.max} open)`);
+    return true;
   }
 }
