@@ -1,3 +1,4 @@
+/** The sandbox's scene proposals: what matters to a person trying the server, not the parser's grammar. */
 import { describe, expect, it } from 'vitest';
 import { proposeScenes, type SceneProposal } from '../src/sandbox/proposals.js';
 
@@ -9,99 +10,92 @@ const LONG = `${
   'An old lighthouse keeper on a windswept island keeps a promise to his late wife, tending the lamp through storms, ' +
   'winters and lonely years while the village below forgets him. '.repeat(5)
 }A young girl arrives from the city.`.slice(0, 1000);
-const MIXED = '🚀 "Moonshot" — a tiny team’s crazy dream: 一个机器人学会画日出, «¡Vamos!» 🌅';
 const IDEAS = [
   STARTUP,
   ROBOT,
   BAKERS,
   LONG,
-  MIXED,
+  '🚀 "Moonshot" — a tiny team’s crazy dream: 一个机器人学会画日出, «¡Vamos!» 🌅',
   'A lighthouse keeper befriends a whale',
   'In 2050, humans colonize Mars.',
   'Make a short video about a chef who loses her sense of taste.',
   'A girl and her dog cross the desert to find their way home.',
   '一个机器人学会了在安静的城市上空画日出。',
+  'Moonshot.',
 ];
 const FIELDS = ['description', 'image_prompt', 'motion_prompt', 'narration_text'] as const;
-
-function expectWellFormed(scenes: SceneProposal[]) {
-  for (const scene of scenes) {
-    for (const field of FIELDS) {
-      const text = scene[field];
-      expect(text.trim().length, field).toBeGreaterThan(10);
-      expect(text, field).toBe(text.trim());
-      expect(text, field).not.toMatch(/ {2}|undefined|null|NaN|\[object/);
-      expect(text, field).not.toMatch(/\b(the|a|an) (the|a|an)\b/i);
-      expect(text, field).not.toMatch(/\b(the|a|an|of|to|and)[,.:]/i);
-      expect(text, field).not.toMatch(/ [,.:;!?]/);
-    }
-    expect(scene.image_prompt).toMatch(/^Photorealistic, .*cinematic, 8K$/);
-    expect(scene.narration_text.split(/\s+/).length).toBeLessThan(35);
-    expect(scene.narration_text).toMatch(/^\P{Ll}/u);
-  }
-}
+const all = (scenes: SceneProposal[]) => scenes.map((s) => FIELDS.map((f) => s[f]).join(' ')).join(' ');
 
 describe('proposeScenes', () => {
-  it('is deterministic: the same idea and count give the same text', () => {
-    for (const idea of [STARTUP, ROBOT, BAKERS]) {
+  it('is deterministic: the same idea and count give the same scenes, another idea others', () => {
+    for (const idea of IDEAS) {
       expect(proposeScenes(idea, 5)).toEqual(proposeScenes(idea, 5));
       expect(proposeScenes(idea, 5, { first: true })).toEqual(proposeScenes(idea, 5, { first: true }));
     }
     expect(proposeScenes(ROBOT, 5)).not.toEqual(proposeScenes(BAKERS, 5));
   });
 
-  it('writes 2 to 10 well-formed scenes for very different ideas', () => {
+  it('writes 2 to 10 scenes, every field filled, image prompts in the reference style', () => {
     for (const idea of IDEAS) {
-      for (const count of [2, 3, 5, 10]) {
-        const scenes = proposeScenes(idea, count);
+      for (let count = 2; count <= 10; count++) {
+        const scenes = proposeScenes(idea, count, { first: count % 2 === 0, last: count % 3 === 0 });
         expect(scenes, idea).toHaveLength(count);
-        expectWellFormed(scenes);
-        expectWellFormed(proposeScenes(idea, count, { first: true, last: true }));
+        for (const s of scenes) {
+          for (const f of FIELDS) {
+            expect(s[f].length, `${f}: ${s[f]}`).toBeGreaterThan(10);
+            expect(s[f], f).not.toMatch(/undefined|\{|\}| {2}| [,.:]|^\P{Lu}/u);
+          }
+          expect(s.image_prompt).toMatch(/^Photorealistic, .*cinematic, 8K$/);
+        }
       }
     }
   });
 
-  it('does not repeat a description or a narration within a project', () => {
+  it('repeats no description, narration or camera move within a project', () => {
     for (const idea of IDEAS) {
-      const scenes = proposeScenes(idea, 10);
-      expect(new Set(scenes.map((s) => s.description)).size, idea).toBe(10);
-      expect(new Set(scenes.map((s) => s.narration_text)).size, idea).toBeGreaterThanOrEqual(8);
+      for (let count = 2; count <= 10; count++) {
+        const scenes = proposeScenes(idea, count);
+        for (const f of ['description', 'narration_text', 'motion_prompt'] as const) {
+          expect(new Set(scenes.map((s) => s[f])).size, `${f} of ${count}: ${idea}`).toBe(count);
+        }
+      }
     }
   });
 
-  it("builds the text from the idea's own words, grammatically", () => {
+  it('tells the story of the idea’s subject, with the idea’s own phrases', () => {
     const robot = proposeScenes(ROBOT, 5);
-    const robotText = JSON.stringify(robot);
-    for (const word of ['robot', 'sunrise', 'quiet city', 'paint the sunrise'])
-      expect(robotText).toContain(word);
-    expect(robot[0]!.description).toMatch(/a robot learns to paint the sunrise/);
-    expect(robotText).not.toMatch(/robot learns comes|the robot learns\b/);
+    expect(robot[0]!.description).toMatch(/a robot learns to paint the sunrise over a quiet city$/);
+    expect(robot[4]!.description).toMatch(/the robot/);
+    expect(all(robot)).not.toMatch(/robot learns (comes|is)|the robot learns/);
 
-    const startup = JSON.stringify(proposeScenes(STARTUP, 5));
-    for (const phrase of ['startup founder', 'coding in a garage', 'ringing the IPO bell at NASDAQ'])
-      expect(startup).toContain(phrase);
-    expect(startup).not.toMatch(/the lows was|founder's journey comes/);
+    const startup = proposeScenes(STARTUP, 5);
+    expect(startup[0]!.description).toMatch(/a startup founder is coding in a garage/);
+    expect(startup[3]!.description).toMatch(
+      /decisive moment: the startup founder, ringing the IPO bell at NASDAQ/,
+    );
+    expect(all(startup)).not.toMatch(/founder's journey (comes|is)/);
 
     // A plural subject gets plural verbs.
-    const bakers = proposeScenes(BAKERS, 5)
-      .map((s) => `${s.description} ${s.narration_text}`)
-      .join(' ');
-    expect(bakers).toContain('two rival bakers');
-    expect(bakers).not.toMatch(/bakers (looks|finds|keeps|has|is|takes|turns|steps|circles|works)\b/);
+    const bakers = all(proposeScenes(BAKERS, 10));
+    expect(bakers).toContain('two rival bakers discover they share a grandmother');
+    expect(bakers).toMatch(/the rival bakers (keep|find|have|take|look|come|pause|stand|work)\b/);
+    expect(bakers).not.toMatch(/bakers (keeps|finds|has|takes|looks|comes|pauses|stands|works|is)\b/);
+
+    expect(all(proposeScenes('Make a short video about a chef who loses her sense of taste.', 4))).toMatch(
+      /a chef who loses her sense of taste/,
+    );
+    expect(proposeScenes('In 2050, humans colonize Mars.', 3)[0]!.description).toBe(
+      'In 2050, humans colonize Mars',
+    );
+    // Nothing to read: a sensible hero rather than a fragment of foreign text in an English sentence.
+    expect(all(proposeScenes('一个机器人学会了在安静的城市上空画日出。', 3))).toMatch(/our hero/);
   });
 
   it('puts the climax second to last and keeps avatar scenes as talking heads', () => {
     const scenes = proposeScenes(STARTUP, 4, { first: true, last: true });
-    expect(scenes[0]!.avatar).toBe(true);
-    expect(scenes[0]!.description).toMatch(/^Talking head/);
-    expect(scenes[3]!.avatar).toBe(true);
-    expect(scenes[1]!.avatar).toBe(false);
+    expect(scenes.map((s) => s.avatar)).toEqual([true, false, false, true]);
+    expect(scenes[0]!.description).toMatch(/^Talking head.*introducing the story of a startup founder$/);
+    expect(scenes[0]!.narration_text).toBe('Let me tell you a story about a startup founder.');
     expect(scenes[2]!.description).toMatch(/climax|decisive/i);
-  });
-
-  it('is fast enough to call per request', () => {
-    const started = performance.now();
-    for (let i = 0; i < 200; i++) proposeScenes(`${LONG} ${i}`, 10);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

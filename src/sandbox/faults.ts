@@ -1,6 +1,6 @@
 /** Fault rules: which injected failure, if any, a request meets. */
 import type { FaultKind, FaultRule } from './contract.js';
-import { seededRandom } from './proposals.js';
+import { seededRandom } from './random.js';
 
 interface ActiveRule {
   rule: FaultRule;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Reply } from './http.js';
-import { hashString } from './proposals.js';
+import { hashString } from './random.js';
 
 export const sceneImagePath = (sceneId: number, version: number) =>
   `/media/scenes/${sceneId}/image_v${version}.svg`;
