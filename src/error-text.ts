@@ -1,6 +1,7 @@
 /** The one way an error becomes text for a model or a person: what happened, then what to do. */
 import { z } from 'zod';
 import { ApiError } from './api/errors/index.js';
+import { ProjectBusyError } from './consent/project-lock.js';
 import { redactSecrets } from './log.js';
 import { ToolInputError } from './tools/errors.js';
 
@@ -11,7 +12,7 @@ export function errorText(err: unknown): string {
       err.hint && !err.message.includes(err.hint) ? `${err.message} ${err.hint}` : err.message,
     );
   }
-  if (err instanceof ToolInputError) return redactSecrets(err.message);
+  if (err instanceof ToolInputError || err instanceof ProjectBusyError) return redactSecrets(err.message);
   if (err instanceof z.ZodError) {
     return `Invalid arguments: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}. Fix them and call again.`;
   }

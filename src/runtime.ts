@@ -6,6 +6,7 @@
 import type { SceneProjectsApi } from './api/contract.js';
 import type { Config } from './config.js';
 import { CreditBudget, QuoteSigner } from './consent/index.js';
+import { accountKey, type LockStore, MemoryLockStore } from './consent/project-lock.js';
 import type { ProjectFollower } from './live/follower.js';
 import { attachLive } from './live/live.js';
 import type { WatcherTiming } from './live/watcher.js';
@@ -19,6 +20,10 @@ export interface Runtime {
   api: SceneProjectsApi;
   signer: QuoteSigner;
   budget: CreditBudget;
+  /** Per-project locks: a confirmed spend and the edits of its project never interleave. */
+  locks: LockStore;
+  /** The upstream account every lock key carries (a hash of the token, never the token). */
+  account: string;
   follower?: ProjectFollower;
   /** Set by the live-projects layer; transports call it. */
   live?: LiveHooks;
@@ -40,6 +45,8 @@ export interface RuntimeOverrides {
   sandbox?: Sandbox;
   follower?: ProjectFollower;
   clock?: () => number;
+  /** Per-project locks (default: in memory, this process only). */
+  locks?: LockStore;
   /** Poll intervals of the project watcher (tests use short ones). */
   watch?: Partial<WatcherTiming>;
 }
@@ -92,6 +99,8 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     api,
     signer,
     budget,
+    locks: o.locks ?? new MemoryLockStore(),
+    account: accountKey(apiConfig.token),
     follower: o.follower,
     sandbox,
     version: VERSION,

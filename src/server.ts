@@ -18,6 +18,7 @@ import { registerStoryboardResource, STORYBOARD_APP_URI } from './app/resource.j
 import { appSpendTool } from './app/spend-tool.js';
 import { hideAppFromPlainClients } from './app/visibility.js';
 import type { CreditBudget } from './consent/index.js';
+import { ProjectBusyError, withProjectLock } from './consent/project-lock.js';
 import { errorText } from './error-text.js';
 import { redactSecrets } from './log.js';
 import type { Runtime } from './runtime.js';
@@ -125,6 +126,8 @@ function registerTool(server: McpServer, rt: Runtime, session: SessionState, def
         signer: rt.signer,
         budget: session.budget,
         follower: rt.follower,
+        lockProject: (projectId, fn, what) =>
+          withProjectLock(rt.locks, rt.account, projectId, fn, { signal: c.mcpReq.signal, what }),
         async progress(progress, total, message) {
           if (progressToken === undefined) return;
           await c.mcpReq
@@ -154,7 +157,9 @@ function registerTool(server: McpServer, rt: Runtime, session: SessionState, def
         }
         return renderOutcome(outcome);
       } catch (err) {
-        const level = err instanceof ApiError || err instanceof ToolInputError ? 'debug' : 'error';
+        const expected =
+          err instanceof ApiError || err instanceof ToolInputError || err instanceof ProjectBusyError;
+        const level = expected ? 'debug' : 'error';
         logger[level](`${def.name} failed`, {
           error: redactSecrets(err instanceof Error ? err.message : String(err)),
         });

@@ -7,8 +7,10 @@ import type { Runtime } from '../src/runtime.js';
 import {
   type Connected,
   call,
+  confirmApproval,
   connect,
   type ElicitRecord,
+  quoteToken,
   STORY,
   sandboxRuntime,
   text,
@@ -34,23 +36,6 @@ async function draft(c: Connected, scenes = 3): Promise<number> {
 }
 
 const spent = (rt: Runtime) => rt.sandbox!.ledger().entries;
-
-/** The call a model makes once the person agreed to a 300-credit quote. */
-const confirmApproval = (c: Connected, id: number, token: string, extra: Record<string, unknown> = {}) =>
-  call(c, 'approve_project', {
-    project_id: id,
-    confirm_credits: true,
-    quote_token: token,
-    max_credits: 300,
-    ...extra,
-  });
-
-/** Asks approve_project for a quote (nothing is spent) and returns its token. */
-async function quoteToken(c: Connected, id: number): Promise<string> {
-  const q = await call(c, 'approve_project', { project_id: id });
-  expect(q.structuredContent, text(q)).toMatchObject({ outcome: 'quote' });
-  return (q.structuredContent!.quote as { quote_token: string }).quote_token;
-}
 
 async function waitCompleted(c: Connected, id: number) {
   for (let i = 0; i < 200; i++) {

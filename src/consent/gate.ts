@@ -7,49 +7,42 @@
  *   so the host's own approval prompt shows the person the number;
  * - an application outside MCP: its confirmSpend callback decides;
  * - nobody to ask: refused.
- * The quote is re-checked against the project's current content at the moment of spending, and the
- * credit limits hold through a reservation taken before the call and settled after it.
+ * The quote is re-checked against the project's current content at the moment of spending, under the
+ * project's lock (src/consent/project-lock.ts), so no edit of ours lands between that check and the
+ * upstream call; the credit limits hold through a reservation taken before the call and settled after.
  */
 import { createHash } from 'node:crypto';
-import type { ApiErrorKind } from '../api/contract.js';
-import { ApiError } from '../api/errors/index.js';
 import type { ConsentChannel, QuoteView, ToolContext } from '../tools/define.js';
+import { provenNotSpent, scenesDriftWarning, unspentRefusal } from './after-spend.js';
 import type { Quote, QuoteSubject } from './quote.js';
 
 export interface SpendPlan {
   subject: QuoteSubject;
   /** One sentence: what the credits buy. */
   summary: string;
+  /**
+   * Scene fingerprints the project may show after the spend besides the quoted one, because the
+   * spend itself changes them (a regeneration with new prompts). Anything else is an outside edit.
+   */
+  afterHashes?: string[];
 }
 
 export interface SpendArgs {
+  /** The project the spend is for: its lock is held from the quote's re-check through the spend. */
+  project_id: number;
   confirm_credits?: boolean;
   quote_token?: string;
   max_credits?: number;
 }
 
 export type GateResult<R> =
-  | { kind: 'spent'; result: R; credits: number; quote: QuoteView }
+  /** `warning`: the scenes changed outside this server during the spend; tell the person. */
+  | { kind: 'spent'; result: R; credits: number; quote: QuoteView; warning?: string }
   | { kind: 'quote'; quote: QuoteView }
   | { kind: 'ask'; quote: QuoteView; message: string }
   | { kind: 'declined'; message: string }
-  | { kind: 'refused'; message: string; quote?: QuoteView };
-
-/**
- * Errors after which the upstream provably did not spend: the reservation is released. The client
- * guarantees that a spending POST fails with `unavailable` only when the request never reached the
- * service; a lost answer or a 5xx is reconciled, and what stays unclear is `spend_unknown` (kept).
- */
-const NOT_SPENT: readonly ApiErrorKind[] = [
-  'validation',
-  'unauthorized',
-  'insufficient_credits',
-  'not_found',
-  'wrong_state',
-  'rate_limited',
-  'unavailable',
-  'not_configured',
-];
+  /** `next`: what to do instead of the default (a fresh quote), e.g. retry with the same one. */
+  | { kind: 'refused'; message: string; next?: string };
 
 /** 128 bits: enough that no one can find a second prompt with the same fingerprint. */
 export const shortHash = (text: string): string =>
@@ -85,99 +78,145 @@ export function consentQuestion(q: QuoteView, remaining?: number): string {
   return `${q.summary}. This spends about ${q.credits} credits${limit}. Do you agree to spend ${q.credits} credits?`;
 }
 
+/**
+ * The gate. Calls that only quote or ask run unlocked; a confirmed spend runs under the project's
+ * lock from the read that re-checks the quote through the upstream call (see `spendConfirmed`).
+ */
 export async function runSpend<R extends { credits_charged?: number | null }>(
   ctx: ToolContext,
   prepare: () => Promise<SpendPlan>,
   args: SpendArgs,
   spend: () => Promise<R>,
 ): Promise<GateResult<R>> {
-  let plan = await prepare();
+  const channel = ctx.consent;
+  if (channel.kind === 'none') {
+    return {
+      kind: 'refused',
+      message:
+        'Spending credits needs the person’s consent, and this application supplied no confirmSpend callback to ask them. Nothing was spent.',
+    };
+  }
+  const confirmed =
+    (channel.kind === 'elicit' && channel.answer) ||
+    ((channel.kind === 'arguments' || channel.kind === 'app') && args.quote_token);
+  if (confirmed) {
+    return ctx.lockProject(args.project_id, async () => {
+      const plan = await prepare();
+      const limit = ctx.budget.check(plan.subject.credits);
+      if (!limit.ok) return { kind: 'refused', message: nothingSpent(limit.message) };
+      if (channel.kind === 'elicit') return answered(ctx, channel, plan, spend);
+      return confirmedByArguments(ctx, channel.kind, plan, args, spend);
+    });
+  }
+  const plan = await prepare();
   const { action } = plan.subject;
   const limit = ctx.budget.check(plan.subject.credits);
   if (!limit.ok) return { kind: 'refused', message: nothingSpent(limit.message) };
-
-  let approved: Quote | undefined;
-  const channel = ctx.consent;
-  switch (channel.kind) {
-    case 'none':
-      return {
-        kind: 'refused',
-        message:
-          'Spending credits needs the person’s consent, and this application supplied no confirmSpend callback to ask them. Nothing was spent.',
-      };
-    case 'elicit': {
-      const answer = channel.answer;
-      if (!answer) {
-        const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'elicit')), plan.summary);
-        ctx.log('info', 'quote issued; asking the person', {
-          action,
-          project_id: quote.project_id,
-          credits: quote.credits,
-        });
-        return { kind: 'ask', quote, message: consentQuestion(quote, ctx.budget.remaining) };
-      }
-      if (answer.action !== 'accept' || !answer.confirmed) {
-        ctx.log('info', 'consent declined', {
-          action,
-          project_id: plan.subject.project_id,
-          answer: answer.action,
-        });
-        const how = answer.action === 'cancel' ? 'dismissed the question' : 'declined';
-        return {
-          kind: 'declined',
-          message: `The person ${how}: nothing was spent. Ask them what they would like to change before trying again.`,
-        };
-      }
-      const r = ctx.signer.redeem(answer.quoteToken, sealed(plan.subject, 'elicit'));
-      if (!r.ok) return { kind: 'refused', message: r.message };
-      approved = r.quote;
-      break;
-    }
-    case 'arguments':
-    case 'app': {
-      // The same checks for a model's arguments and a view's click; the quote is sealed to the channel.
-      if (!args.quote_token) {
-        const quote = quoteView(ctx.signer.issue(sealed(plan.subject, channel.kind)), plan.summary);
-        ctx.log('info', 'quote issued', { action, project_id: quote.project_id, credits: quote.credits });
-        return { kind: 'quote', quote };
-      }
-      if (args.confirm_credits !== true) {
-        return {
-          kind: 'refused',
-          message: `confirm_credits must be true, with the quote_token and max_credits, once the person has agreed to the figure. Nothing was spent.`,
-        };
-      }
-      if (args.max_credits === undefined || args.max_credits < plan.subject.credits) {
-        return {
-          kind: 'refused',
-          message: `This costs ${plan.subject.credits} credits, above max_credits (${args.max_credits ?? 'not given'}). Nothing was spent. Ask the person whether they agree to ${plan.subject.credits} credits; if so, call again with max_credits: ${plan.subject.credits}.`,
-        };
-      }
-      const r = ctx.signer.redeem(args.quote_token, sealed(plan.subject, channel.kind));
-      if (!r.ok) return { kind: 'refused', message: r.message };
-      approved = r.quote;
-      break;
-    }
-    case 'callback': {
-      const quote = ctx.signer.issue(sealed(plan.subject, 'callback'));
-      const view = quoteView(quote, plan.summary);
-      ctx.log('info', 'quote issued; asking the application', { action, credits: view.credits });
-      // Only a literal true spends: a callback that resolves 'no', 1 or an object has not said yes.
-      const yes = await channel.confirm(view);
-      if (yes !== true) return { kind: 'declined', message: 'The spend was declined: nothing was spent.' };
-      // The person may have taken a while: re-read the project so the quote is checked against it as it is now.
-      plan = await prepare();
-      const r = ctx.signer.redeem(quote.token, sealed(plan.subject, 'callback'));
-      if (!r.ok) return { kind: 'refused', message: nothingSpent(r.message) };
-      approved = r.quote;
-      break;
-    }
+  if (channel.kind === 'elicit') {
+    const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'elicit')), plan.summary);
+    ctx.log('info', 'quote issued; asking the person', {
+      action,
+      project_id: quote.project_id,
+      credits: quote.credits,
+    });
+    return { kind: 'ask', quote, message: consentQuestion(quote, ctx.budget.remaining) };
   }
+  if (channel.kind === 'arguments' || channel.kind === 'app') {
+    // A model's arguments and a view's click pass the same checks; the quote is sealed to the channel.
+    const quote = quoteView(ctx.signer.issue(sealed(plan.subject, channel.kind)), plan.summary);
+    ctx.log('info', 'quote issued', { action, project_id: quote.project_id, credits: quote.credits });
+    return { kind: 'quote', quote };
+  }
+  const quote = ctx.signer.issue(sealed(plan.subject, 'callback'));
+  const view = quoteView(quote, plan.summary);
+  ctx.log('info', 'quote issued; asking the application', { action, credits: view.credits });
+  // Only a literal true spends: a callback that resolves 'no', 1 or an object has not said yes.
+  const yes = await channel.confirm(view);
+  if (yes !== true) return { kind: 'declined', message: 'The spend was declined: nothing was spent.' };
+  // The person may have taken a while: the project is re-read, under the lock, before spending.
+  return ctx.lockProject(args.project_id, async () => {
+    const now = await prepare();
+    const check = ctx.budget.check(now.subject.credits);
+    if (!check.ok) return { kind: 'refused', message: nothingSpent(check.message) };
+    const r = ctx.signer.redeem(quote.token, sealed(now.subject, 'callback'));
+    if (!r.ok) return { kind: 'refused', message: nothingSpent(r.message) };
+    return spendConfirmed(ctx, now, r.quote, 'callback', spend);
+  });
+}
 
+/** An elicitation answer: only an explicit accept of the quote asked about spends. */
+function answered<R extends { credits_charged?: number | null }>(
+  ctx: ToolContext,
+  channel: Extract<ConsentChannel, { kind: 'elicit' }>,
+  plan: SpendPlan,
+  spend: () => Promise<R>,
+): Promise<GateResult<R>> | GateResult<R> {
+  const answer = channel.answer!;
+  if (answer.action !== 'accept' || !answer.confirmed) {
+    ctx.log('info', 'consent declined', {
+      action: plan.subject.action,
+      project_id: plan.subject.project_id,
+      answer: answer.action,
+    });
+    const how = answer.action === 'cancel' ? 'dismissed the question' : 'declined';
+    return {
+      kind: 'declined',
+      message: `The person ${how}: nothing was spent. Ask them what they would like to change before trying again.`,
+    };
+  }
+  const r = ctx.signer.redeem(answer.quoteToken, sealed(plan.subject, 'elicit'));
+  if (!r.ok) return { kind: 'refused', message: r.message };
+  return spendConfirmed(ctx, plan, r.quote, 'elicit', spend);
+}
+
+/**
+ * A client that cannot elicit, or the storyboard view's click: the call carries the token,
+ * confirm_credits and max_credits (the figure on the button clicked).
+ */
+function confirmedByArguments<R extends { credits_charged?: number | null }>(
+  ctx: ToolContext,
+  via: 'arguments' | 'app',
+  plan: SpendPlan,
+  args: SpendArgs,
+  spend: () => Promise<R>,
+): Promise<GateResult<R>> | GateResult<R> {
+  if (args.confirm_credits !== true) {
+    return {
+      kind: 'refused',
+      message: `confirm_credits must be true, with the quote_token and max_credits, once the person has agreed to the figure. Nothing was spent.`,
+    };
+  }
+  const credits = plan.subject.credits;
+  if (args.max_credits === undefined || args.max_credits < credits) {
+    return {
+      kind: 'refused',
+      message: `This costs ${credits} credits, above max_credits (${args.max_credits ?? 'not given'}). Nothing was spent. Ask the person whether they agree to ${credits} credits; if so, call again with max_credits: ${credits}.`,
+    };
+  }
+  const r = ctx.signer.redeem(args.quote_token, sealed(plan.subject, via));
+  if (!r.ok) return { kind: 'refused', message: r.message };
+  return spendConfirmed(ctx, plan, r.quote, via, spend);
+}
+
+/**
+ * The quote is redeemed and the project's lock held: hold the credits, call upstream, settle. A
+ * refusal the service proved it did not act on gives the quote and the credits back; anything that
+ * may have charged keeps both used. Then the scenes are re-checked as the service reports them.
+ */
+async function spendConfirmed<R extends { credits_charged?: number | null }>(
+  ctx: ToolContext,
+  plan: SpendPlan,
+  approved: Quote,
+  via: ConsentChannel['kind'],
+  spend: () => Promise<R>,
+): Promise<GateResult<R>> {
   const reservation = ctx.budget.reserve(approved.credits);
-  if (!reservation.ok) return { kind: 'refused', message: nothingSpent(reservation.message) };
+  if (!reservation.ok) {
+    ctx.signer.release(approved.quote_id);
+    return { kind: 'refused', message: nothingSpent(reservation.message) };
+  }
   ctx.log('info', 'consent given; spending', {
-    action,
+    action: approved.action,
     project_id: approved.project_id,
     credits: approved.credits,
   });
@@ -185,9 +224,17 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
   try {
     result = await spend();
   } catch (err) {
-    if (err instanceof ApiError && NOT_SPENT.includes(err.kind)) reservation.release();
-    else reservation.commit();
-    throw err;
+    if (!provenNotSpent(err)) {
+      reservation.commit();
+      throw err;
+    }
+    reservation.release();
+    ctx.signer.release(approved.quote_id);
+    ctx.log('info', 'the service refused the spend without acting on it; the quote stays valid', {
+      project_id: approved.project_id,
+      reason: err.kind,
+    });
+    return { kind: 'refused', ...unspentRefusal(err, approved, via) };
   }
   const charged = typeof result.credits_charged === 'number' ? result.credits_charged : approved.credits;
   if (charged > approved.credits) {
@@ -200,5 +247,12 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
   // The limit counts at least what the person agreed to, whatever upstream reports.
   reservation.commit(Math.max(charged, approved.credits));
   ctx.follower?.touched(approved.project_id);
-  return { kind: 'spent', result, credits: charged, quote: quoteView(approved, plan.summary) };
+  const warning = await scenesDriftWarning(ctx, approved.project_id, approved.scenes_hash, plan.afterHashes);
+  return {
+    kind: 'spent',
+    result,
+    credits: charged,
+    quote: quoteView(approved, plan.summary),
+    ...(warning && { warning }),
+  };
 }

@@ -1,4 +1,4 @@
-/** Consent building blocks: scene fingerprints, sealed quotes, credit budgets. Pure and SDK-free. */
+/** Consent building blocks: scene fingerprints, sealed quotes, credit budgets, per-project locks. SDK-free. */
 export {
   type BudgetCheck,
   type BudgetFailure,
@@ -7,6 +7,14 @@ export {
   DEFAULT_LIMIT_SETTING,
   type Reservation,
 } from './budget.js';
+export {
+  accountKey,
+  type LockStore,
+  MemoryLockStore,
+  ProjectBusyError,
+  type ProjectLockOptions,
+  withProjectLock,
+} from './project-lock.js';
 export {
   DEFAULT_QUOTE_TTL_MS,
   MAX_QUOTE_TOKEN_LENGTH,

@@ -248,6 +248,15 @@ export class QuoteSigner {
     return { ok: true, quote: toQuote(tuple, token as string) };
   }
 
+  /**
+   * Gives a redeemed quote its single use back: only for a spend the service proved it did not act
+   * on (a 429, a refusal that says nothing was done), so the person's consent is not lost with it.
+   * Returns false if the quote was not marked used.
+   */
+  release(quoteId: string): boolean {
+    return this.#used.delete(quoteId);
+  }
+
   #now(): number {
     const t = this.#clock();
     return typeof t === 'number' && Number.isFinite(t) ? t : Number.POSITIVE_INFINITY; // broken clock: everything expired

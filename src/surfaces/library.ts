@@ -9,6 +9,7 @@ import type { SceneProjectsApi } from '../api/contract.js';
 import type { ProjectStatusResponse } from '../api/schemas.js';
 import { merge, readEnv, validate } from '../config.js';
 import { CreditBudget, QuoteSigner } from '../consent/index.js';
+import { accountKey, MemoryLockStore, withProjectLock } from '../consent/project-lock.js';
 import { registerSecret } from '../log.js';
 import { errorText } from '../server.js';
 import type { SettingKey } from '../settings.js';
@@ -174,6 +175,8 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
   const client = api;
 
   const signer = new QuoteSigner();
+  const locks = new MemoryLockStore();
+  const account = accountKey(options.token ?? process.env.TWIN_API_TOKEN);
   const budget = new CreditBudget({
     limit: settings.creditLimit,
     label: 'credit limit',
@@ -205,6 +208,8 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
         signer,
         budget,
         follower,
+        lockProject: (projectId, fn, what) =>
+          withProjectLock(locks, account, projectId, fn, { signal, what }),
         async progress(p, total, message) {
           progress(p, total, message);
         },

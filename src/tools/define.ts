@@ -70,6 +70,12 @@ export interface ToolContext {
   signer: QuoteSigner;
   budget: CreditBudget;
   follower?: ProjectFollower;
+  /**
+   * Runs `fn` holding the project's lock: a confirmed spend from its quote re-check through the
+   * upstream call, and every edit, so an edit never lands between them. Waits (bounded) for another
+   * holder, then refuses with a message saying nothing was done.
+   */
+  lockProject<T>(projectId: number, fn: () => Promise<T>, what?: string): Promise<T>;
   /** Progress for long calls; `total` 100 when a percentage. Never throws. */
   progress(progress: number, total: number | undefined, message: string): Promise<void>;
   /** Events worth a person's attention (quote issued, consent given, generation started…). Never throws. */

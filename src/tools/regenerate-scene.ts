@@ -8,6 +8,17 @@ import { ToolInputError } from './errors.js';
 import { projectUri } from './shapes.js';
 import { SpendOutput, spendInputs, spendOutcome } from './spend-shared.js';
 
+/** The scenes as a regeneration with new prompts leaves them. */
+function withPrompts<
+  S extends { scene_number: number; image_prompt?: string | null; motion_prompt?: string | null },
+>(scenes: readonly S[], sceneNumber: number, image: string | undefined, motion: string | undefined): S[] {
+  return scenes.map((s) =>
+    s.scene_number === sceneNumber
+      ? { ...s, image_prompt: image ?? s.image_prompt, motion_prompt: motion ?? s.motion_prompt }
+      : s,
+  );
+}
+
 export const regenerateScene = defineTool({
   name: 'regenerate_scene',
   title: 'Regenerate one scene (spends credits)',
@@ -67,6 +78,15 @@ export const regenerateScene = defineTool({
             motion_prompt_sha: args.updated_motion_prompt ? shortHash(args.updated_motion_prompt) : undefined,
           },
         },
+        // The regeneration writes its new prompts into the scene: that fingerprint is expected after it.
+        afterHashes:
+          args.updated_image_prompt || args.updated_motion_prompt
+            ? [
+                hashScenes(
+                  withPrompts(scenes, scene_number, args.updated_image_prompt, args.updated_motion_prompt),
+                ),
+              ]
+            : undefined,
         summary: `Regenerate the ${what} of scene ${scene_number} in project ${p.id}${args.updated_image_prompt || args.updated_motion_prompt ? ' with new prompts' : ''}, then re-stitch the final video`,
       };
     };

@@ -67,7 +67,8 @@ export function spendOutcome<R extends { status?: string | null; message?: strin
       const next =
         gate.kind === 'declined'
           ? 'Ask the person what to change; do not retry the spend unless they ask for it.'
-          : `Get a fresh quote with ${action} (without quote_token) and show the person the figure.`;
+          : (gate.next ??
+            `Get a fresh quote with ${action} (without quote_token) and show the person the figure.`);
       return {
         structured: {
           outcome: gate.kind,
@@ -76,13 +77,16 @@ export function spendOutcome<R extends { status?: string | null; message?: strin
           message: gate.message,
           next_step: next,
         },
-        text: gate.message,
+        text: gate.kind === 'refused' && gate.next ? `${gate.message}\nNext: ${gate.next}` : gate.message,
         links,
         isError: gate.kind === 'refused',
       };
     }
     case 'spent': {
-      const { message, next } = started(gate.result, gate.credits);
+      const done = started(gate.result, gate.credits);
+      // An outside edit during the spend comes first: the person must hear it before anything else.
+      const message = gate.warning ? `${gate.warning}\n${done.message}` : done.message;
+      const next = done.next;
       return {
         structured: {
           outcome: 'started',

@@ -35,36 +35,47 @@ export const updateScene = defineTool({
     if (scene_number === undefined && scene_id === undefined) {
       throw new ToolInputError('Name the scene: pass scene_number (1-based position) or scene_id.');
     }
-    // One read answers the questions the upstream error would answer less clearly: is the project
-    // still editable, and which scene is meant.
-    const project = await ctx.api.getProject(project_id, { signal: ctx.signal });
-    if (project.status !== 'proposed' && project.status !== 'draft') {
-      throw new ToolInputError(
-        `Project ${project_id} is ${project.status}: scenes can be edited only before approval. ` +
-          (project.status === 'completed' || project.status === 'failed'
-            ? 'To change a generated scene, use regenerate_scene with updated_image_prompt / updated_motion_prompt (costs credits, quoted first).'
-            : 'Follow it with get_status; once it is completed, regenerate_scene can change a scene.'),
-      );
-    }
-    const scene =
-      scene_number !== undefined
-        ? project.scenes?.find((s) => s.scene_number === scene_number)
-        : project.scenes?.find((s) => s.id === scene_id);
-    if (!scene || scene.id == null) {
-      const which = scene_number !== undefined ? `scene ${scene_number}` : `scene with id ${scene_id}`;
-      throw new ToolInputError(
-        `Project ${project_id} has no ${which} (it has ${project.scenes?.length ?? 0} scenes). Call get_project to see them.`,
-      );
-    }
-    if (scene_id !== undefined && scene_id !== scene.id) {
-      throw new ToolInputError(
-        `scene_number ${scene_number} is scene id ${scene.id}, not ${scene_id}: pass only one of them.`,
-      );
-    }
-    const id = scene.id;
-    let number: number | undefined = scene.scene_number;
-    const updated = await ctx.api.updateScene(project_id, id as number, patch.data, { signal: ctx.signal });
-    number = updated.scene_number ?? number;
+    // Under the project's lock: a confirmed spend re-checks its quote against the scenes and calls
+    // upstream without an edit of ours landing in between (the edit waits, then sees the new status).
+    const { updated, id, number } = await ctx.lockProject(
+      project_id,
+      async () => {
+        // One read answers the questions the upstream error would answer less clearly: is the project
+        // still editable, and which scene is meant.
+        const project = await ctx.api.getProject(project_id, { signal: ctx.signal });
+        if (project.status !== 'proposed' && project.status !== 'draft') {
+          throw new ToolInputError(
+            `Project ${project_id} is ${project.status}: scenes can be edited only before approval. ` +
+              (project.status === 'completed' || project.status === 'failed'
+                ? 'To change a generated scene, use regenerate_scene with updated_image_prompt / updated_motion_prompt (costs credits, quoted first).'
+                : 'Follow it with get_status; once it is completed, regenerate_scene can change a scene.'),
+          );
+        }
+        const scene =
+          scene_number !== undefined
+            ? project.scenes?.find((s) => s.scene_number === scene_number)
+            : project.scenes?.find((s) => s.id === scene_id);
+        if (!scene || scene.id == null) {
+          const which = scene_number !== undefined ? `scene ${scene_number}` : `scene with id ${scene_id}`;
+          throw new ToolInputError(
+            `Project ${project_id} has no ${which} (it has ${project.scenes?.length ?? 0} scenes). Call get_project to see them.`,
+          );
+        }
+        if (scene_id !== undefined && scene_id !== scene.id) {
+          throw new ToolInputError(
+            `scene_number ${scene_number} is scene id ${scene.id}, not ${scene_id}: pass only one of them.`,
+          );
+        }
+        const id = scene.id;
+        let number: number | undefined = scene.scene_number;
+        const updated = await ctx.api.updateScene(project_id, id as number, patch.data, {
+          signal: ctx.signal,
+        });
+        number = updated.scene_number ?? number;
+        return { updated, id, number };
+      },
+      'update_scene',
+    );
     const changed = Object.keys(patch.data).filter(
       (k) => patch.data[k as keyof typeof patch.data] !== undefined,
     );

@@ -20,7 +20,12 @@ export const upscale = defineTool({
     next_step: z.string(),
   }),
   async handler({ project_id }, ctx) {
-    const r = await ctx.api.upscale(project_id, { signal: ctx.signal });
+    // Under the project's lock, like every change of ours: it never lands inside a spend's window.
+    const r = await ctx.lockProject(
+      project_id,
+      () => ctx.api.upscale(project_id, { signal: ctx.signal }),
+      'upscale',
+    );
     ctx.follower?.touched(project_id);
     ctx.log('info', 'upscale started', { project_id });
     const next = `Call get_status with project_id ${project_id} and wait_seconds 50 until final_video_url_upscaled appears.`;

@@ -1,6 +1,8 @@
 /** Test wiring: the product's runtime on an in-process sandbox, and real MCP clients of either era over memory. */
+
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { expect } from 'vitest';
 import { APP_MIME_TYPE, UI_EXTENSION } from '../../src/app/capability.js';
 import { loadConfig } from '../../src/config.js';
 import { liveExtension } from '../../src/live/extension.js';
@@ -95,3 +97,25 @@ export const text = (r: ToolResult): string =>
 
 export const STORY =
   'A lighthouse keeper finds a message in a bottle and sails across a stormy sea to answer it.';
+
+/** The call a model makes once the person agreed to a 300-credit quote. */
+export const confirmApproval = (
+  c: Connected,
+  id: number,
+  token: string,
+  extra: Record<string, unknown> = {},
+) =>
+  call(c, 'approve_project', {
+    project_id: id,
+    confirm_credits: true,
+    quote_token: token,
+    max_credits: 300,
+    ...extra,
+  });
+
+/** Asks approve_project for a quote (nothing is spent) and returns its token. */
+export async function quoteToken(c: Connected, id: number): Promise<string> {
+  const q = await call(c, 'approve_project', { project_id: id });
+  expect(q.structuredContent, text(q)).toMatchObject({ outcome: 'quote' });
+  return (q.structuredContent!.quote as { quote_token: string }).quote_token;
+}
