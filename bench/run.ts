@@ -11,6 +11,7 @@ import { runMemory } from './memory.js';
 import { runPerCall } from './per-call.js';
 import { runPolling } from './polling.js';
 import { runStartup } from './startup.js';
+import { figures, listAllTools, TOKEN_GOALS } from './tools-size-lib.js';
 
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (name: string) => !only || only.includes(name);
@@ -42,6 +43,31 @@ async function step<T>(name: string, limitMs: number, run: () => Promise<T>, toR
   }
 }
 
+await step(
+  'tools',
+  20_000,
+  async () => figures(await listAllTools()),
+  (r) => [
+    {
+      benchmark: `0. tool definitions (${r.tools} tools)`,
+      measure: 'given to the model: names, descriptions, input schemas, ≈ tokens',
+      ours: fmt(r.modelTokens),
+      bare: `${r.modelChars} chars`,
+      ratio: '',
+      goal: `≤ ${TOKEN_GOALS.model}`,
+      met: r.modelTokens <= TOKEN_GOALS.model,
+    },
+    {
+      benchmark: '',
+      measure: 'whole tools/list payload (output schemas, metadata), ≈ tokens',
+      ours: fmt(r.payloadTokens),
+      bare: `${r.payloadChars} chars`,
+      ratio: '',
+      goal: `≤ ${TOKEN_GOALS.payload}`,
+      met: r.payloadTokens <= TOKEN_GOALS.payload,
+    },
+  ],
+);
 await step(
   'startup',
   60_000,
@@ -200,5 +226,7 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-const failed = Object.values(results).some((v) => typeof v === 'object' && v !== null && 'error' in v);
+const failed =
+  Object.values(results).some((v) => typeof v === 'object' && v !== null && 'error' in v) ||
+  rows.some((r) => r.met === false);
 process.exitCode = failed ? 1 : 0;

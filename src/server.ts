@@ -24,6 +24,7 @@ import { redactSecrets } from './log.js';
 import type { Runtime } from './runtime.js';
 import type { ConsentChannel, ToolContext, ToolDef, ToolOutcome } from './tools/define.js';
 import { ToolInputError } from './tools/errors.js';
+import { withoutNulls } from './tools/json-schema.js';
 
 export { errorText } from './error-text.js';
 
@@ -87,7 +88,7 @@ export function renderOutcome(outcome: Exclude<ToolOutcome<unknown>, { ask: unkn
       { type: 'text', text: outcome.text },
       ...(outcome.links ?? []).map((l) => ({ type: 'resource_link' as const, ...l })),
     ],
-    structuredContent: outcome.structured as Record<string, unknown>,
+    structuredContent: withoutNulls(outcome.structured as Record<string, unknown>),
     ...(outcome.isError && { isError: true }),
   };
 }

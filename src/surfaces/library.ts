@@ -24,6 +24,7 @@ import type {
 } from '../tools/define.js';
 import { ToolInputError } from '../tools/errors.js';
 import { selectTools, type ToolName } from '../tools/index.js';
+import { withoutNulls } from '../tools/json-schema.js';
 import { type PollIntervals, PollingFollower, type WaitForProjectOptions } from './poll.js';
 import { type JsonSchemaObject, type ToolDescriptions, toolJsonSchemas } from './schemas.js';
 
@@ -223,7 +224,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
       return {
         isError: outcome.isError === true,
         text: outcome.text,
-        structured: outcome.structured as Record<string, unknown>,
+        structured: withoutNulls(outcome.structured as Record<string, unknown>),
         ...(outcome.links?.length ? { links: outcome.links } : {}),
       };
     } catch (err) {

@@ -1,6 +1,5 @@
 /** JSON Schemas of the tool definitions, as published on every surface. */
-import { z } from 'zod';
-import type { ToolDef } from '../tools/define.js';
+import { publishedSchema, type ToolDef } from '../tools/define.js';
 import type { ToolName } from '../tools/index.js';
 
 /** A JSON Schema for an object, as z.toJSONSchema writes it. */
@@ -33,7 +32,7 @@ export function toolJsonSchemas(def: ToolDef): {
   outputSchema: JsonSchemaObject;
 } {
   return {
-    inputSchema: z.toJSONSchema(def.input, { io: 'input' }) as JsonSchemaObject,
-    outputSchema: z.toJSONSchema(def.output, { io: 'output' }) as JsonSchemaObject,
+    inputSchema: publishedSchema(def.input, 'input') as JsonSchemaObject,
+    outputSchema: publishedSchema(def.output, 'output') as JsonSchemaObject,
   };
 }

@@ -12,16 +12,15 @@ export const approveProject = defineTool({
   name: 'approve_project',
   title: 'Approve and generate the video (spends credits)',
   description:
-    'Generate a proposed project’s video. SPENDS CREDITS: about 100 per scene, reserved at once. Call it first ' +
-    'without confirm_credits: it spends nothing and returns a quote (or asks the person directly). Only after the ' +
-    'person agrees to the figure, call again with confirm_credits: true, the quote_token and max_credits. ' +
-    'Generation then takes 5–15 minutes.',
+    'Generate a proposed project’s video (5–15 min). SPENDS CREDITS: about 100 per scene. Call it first without ' +
+    'confirm_credits: it spends nothing and returns a quote (or asks the person directly). Only after the person ' +
+    'agrees to the figure, call again with confirm_credits: true, the quote_token and max_credits.',
   effect: 'spend',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: z.object({
-    project_id: ProjectId.describe('A proposed project’s id.'),
-    video_model: ModelName.optional().describe(`Video model (default ${DEFAULT_VIDEO_MODEL}).`),
-    image_model: ModelName.optional().describe(`Image model (default ${DEFAULT_IMAGE_MODEL}).`),
+    project_id: ProjectId,
+    video_model: ModelName.optional().describe(`Default ${DEFAULT_VIDEO_MODEL}.`),
+    image_model: ModelName.optional().describe(`Default ${DEFAULT_IMAGE_MODEL}.`),
     ...spendInputs,
   }),
   output: SpendOutput,

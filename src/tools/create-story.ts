@@ -4,28 +4,26 @@ import { NumScenes, PersonId, StoryIdea } from '../api/schemas.js';
 import { withHeartbeat } from '../live/heartbeat.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
-import { nextStep, ProjectOut, projectLink, sceneLines } from './shapes.js';
+import { nextStep, ProjectRef, projectLink, sceneLines } from './shapes.js';
 
 export const createStory = defineTool({
   name: 'create_story',
   title: 'Draft a video from a story idea',
   description:
-    'Turn a story idea into a proposed multi-scene video project (2–10 scenes of 10 s). Free: nothing is generated ' +
-    'or charged yet. Returns each scene’s description, image and motion prompts and narration for the person to ' +
-    'review; then update_scene to refine, and approve_project to generate (~100 credits a scene).',
+    'Draft a video project from a story idea: 2–10 scenes of 10 s, each with a description, image and motion ' +
+    'prompts and narration for the person to review. Free. Then update_scene to refine, approve_project to ' +
+    'generate (~100 credits a scene).',
   effect: 'write',
   view: 'storyboard',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: z.object({
-    story_idea: StoryIdea.describe('The story in 10–1000 characters: who, what happens, the mood.'),
-    num_scenes: NumScenes.default(5).describe('Number of 10-second scenes, 2–10.'),
-    person_id: PersonId.optional().describe(
-      'The person (character) who stars; defaults to the configured person.',
-    ),
+    story_idea: StoryIdea.describe('Who, what happens, the mood.'),
+    num_scenes: NumScenes.default(5),
+    person_id: PersonId.optional().describe('The person (character) who stars; default: the configured one.'),
     use_avatar_first_scene: z.boolean().optional().describe('Open with the person talking to camera.'),
     use_avatar_last_scene: z.boolean().optional().describe('Close with the person talking to camera.'),
   }),
-  output: z.object({ project: ProjectOut, estimated_credits: z.number(), next_step: z.string() }),
+  output: z.object({ project: ProjectRef, estimated_credits: z.int(), next_step: z.string() }),
   async handler(args, ctx) {
     const personId = args.person_id ?? ctx.defaults.personId;
     if (personId === undefined) {

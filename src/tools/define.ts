@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { SceneProjectsApi } from '../api/contract.js';
 import type { CreditBudget, QuoteSigner } from '../consent/index.js';
 import type { ProjectFollower } from '../live/follower.js';
+import { portableSchema } from './json-schema.js';
 
 /** What a tool does to the world. Read-only mode reads annotations.readOnlyHint, which must agree. */
 export type ToolEffect = 'read' | 'write' | 'spend';
@@ -116,7 +117,7 @@ export interface ToolDef<
   handler: (args: z.output<I>, ctx: ToolContext) => Promise<ToolOutcome<z.input<O>>>;
 }
 
-/** Keeps each tool file's handler typed against its own schemas, and caches their JSON Schema. */
+/** Keeps each tool file's handler typed against its own schemas, and caches their portable JSON Schema. */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject, const N extends string>(
   def: ToolDef<I, O, N>,
 ): ToolDef<I, O, N> {
@@ -130,16 +131,19 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, const N
 }
 
 type JsonSchemaFn = (opts?: unknown) => Record<string, unknown>;
+/** Converters already wrapped: a schema shared by two tools is wrapped once. */
+const CACHED = new WeakSet<object>();
 
 /**
  * The SDK converts a tool's schemas to JSON Schema on every server instance it builds, and 2026-era
  * HTTP builds one per request: the conversion was the largest cost under load. The schemas are
- * module-level constants, so their JSON Schema is computed once per process and reused.
+ * module-level constants, so their JSON Schema is computed once per process and reused. Every
+ * surface reads it through here, so each publishes the same portable schema (./json-schema.ts).
  */
 function cacheJsonSchema(schema: z.ZodType): void {
   const std = schema['~standard'] as { jsonSchema?: { input: JsonSchemaFn; output: JsonSchemaFn } };
   const convert = std.jsonSchema;
-  if (!convert) return;
+  if (!convert || CACHED.has(convert)) return;
   const cache = new Map<string, Record<string, unknown>>();
   const memo =
     (io: 'input' | 'output'): JsonSchemaFn =>
@@ -147,12 +151,20 @@ function cacheJsonSchema(schema: z.ZodType): void {
       const key = `${io}:${JSON.stringify(opts ?? null)}`;
       let out = cache.get(key);
       if (!out) {
-        out = convert[io](opts);
+        out = portableSchema(convert[io](opts), io);
         cache.set(key, out);
       }
       return out;
     };
   std.jsonSchema = { input: memo('input'), output: memo('output') };
+  CACHED.add(std.jsonSchema);
+}
+
+/** The JSON Schema a tool publishes on every surface (MCP tools/list, adapters, `tools` command). */
+export function publishedSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  cacheJsonSchema(schema);
+  const std = schema['~standard'] as unknown as { jsonSchema: { input: JsonSchemaFn; output: JsonSchemaFn } };
+  return std.jsonSchema[io]({ target: 'draft-2020-12' });
 }
 
 export const READ: ToolAnnotations = {

@@ -8,15 +8,15 @@ export const getProject = defineTool({
   name: 'get_project',
   title: 'Get a scene project',
   description:
-    'Get one project with every scene: ids, numbers, description, image/motion prompts, narration, media URLs. ' +
-    'Free. Use it to review scenes with the person before approval, or to see the finished video.',
+    'One project with every scene (ids, prompts, narration, media URLs) and its videos when done. Free. Use it ' +
+    'to review the scenes with the person before approval.',
   effect: 'read',
   view: 'storyboard',
   annotations: READ,
-  input: z.object({ project_id: ProjectId.describe('The project id.') }),
+  input: z.object({ project_id: ProjectId }),
   output: z.object({
     project: ProjectOut,
-    estimated_credits: z.number().nullable(),
+    estimated_credits: z.int().nullish().describe('Cost of generating it, while proposed.'),
     next_step: z.string(),
   }),
   async handler({ project_id }, ctx) {

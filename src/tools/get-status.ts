@@ -12,25 +12,18 @@ export const getStatus = defineTool({
   name: 'get_status',
   title: 'Follow a generation',
   description:
-    'Status of a project’s generation: status, progress %, current step, per-scene image/video state, and the ' +
-    `final video URL when done. Free. Generation takes 5–15 min: pass wait_seconds ${MAX_WAIT_SECONDS} and until "done" ` +
-    'to wait here for the end (progress is sent meanwhile) instead of polling often.',
+    'A generation’s status, progress %, step, per-scene state, and the final video URL when done. Free. ' +
+    `Generation takes 5–15 min: pass wait_seconds ${MAX_WAIT_SECONDS} and until "done" to wait here for the end ` +
+    '(progress is sent meanwhile) instead of polling.',
   effect: 'read',
   annotations: READ,
   input: z.object({
-    project_id: ProjectId.describe('The project id.'),
-    wait_seconds: z
-      .number()
-      .min(0)
-      .max(MAX_WAIT_SECONDS)
-      .default(0)
-      .describe(
-        `Wait up to this long (0–${MAX_WAIT_SECONDS} s) for a new step, a finished scene or the end.`,
-      ),
+    project_id: ProjectId,
+    wait_seconds: z.number().min(0).max(MAX_WAIT_SECONDS).default(0),
     until: z
       .enum(['change', 'done'])
       .default('change')
-      .describe('What ends the wait: the next change (default), or only the end.'),
+      .describe('Return at the next change (default), or only at the end.'),
   }),
   output: z.object({
     status: StatusOut,

@@ -4,11 +4,11 @@ import { defineTool, READ } from './define.js';
 import { oneLine, projectLink } from './shapes.js';
 
 const Summary = z.looseObject({
-  id: z.number(),
+  id: z.int(),
   status: z.string(),
   description: z.string().nullish(),
   progress: z.number().nullish(),
-  num_scenes: z.number().nullish(),
+  num_scenes: z.int().nullish(),
   final_video_url: z.string().nullish(),
   final_video_url_upscaled: z.string().nullish(),
   created_at: z.string().nullish(),
@@ -18,22 +18,16 @@ export const listProjects = defineTool({
   name: 'list_projects',
   title: 'List scene projects',
   description:
-    'List the account’s scene projects (videos), newest first, optionally for one person or one status ' +
-    '(proposed, generating, completed, failed, …). Free. Use it to find a project id.',
+    'List the account’s video projects, newest first, optionally of one person or in one status (proposed, ' +
+    'generating, completed, failed…). Free.',
   effect: 'read',
   annotations: READ,
   input: z.object({
     person_id: PersonId.optional().describe('Only this person’s projects.'),
-    status: z
-      .string()
-      .trim()
-      .min(1)
-      .max(40)
-      .optional()
-      .describe('Only projects in this status, e.g. completed.'),
-    limit: z.number().int().min(1).max(100).default(20).describe('Most projects to return (1–100).'),
+    status: z.string().trim().min(1).max(40).optional().describe('Only projects in this status.'),
+    limit: z.int().min(1).max(100).default(20),
   }),
-  output: z.object({ projects: z.array(Summary), total: z.number(), shown: z.number() }),
+  output: z.object({ projects: z.array(Summary), total: z.int(), shown: z.int() }),
   async handler(args, ctx) {
     const all = await ctx.api.listProjects(
       { person_id: args.person_id, status_filter: args.status },

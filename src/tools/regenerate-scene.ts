@@ -23,22 +23,18 @@ export const regenerateScene = defineTool({
   name: 'regenerate_scene',
   title: 'Regenerate one scene (spends credits)',
   description:
-    'Re-make one scene of a completed or failed project; the final video is re-stitched. SPENDS CREDITS: 100 with ' +
-    'video, 10 for the image alone. Call it first without confirm_credits to get a quote (or the person is asked ' +
-    'directly); only after they agree, call again with confirm_credits: true, the quote_token and max_credits.',
+    'Re-make one scene of a completed or failed project and re-stitch the video. SPENDS CREDITS: 100, or 10 for ' +
+    'the image alone. Call it first without confirm_credits for a quote (or the person is asked directly); only ' +
+    'after they agree, call again with confirm_credits: true, the quote_token and max_credits.',
   effect: 'spend',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: z.object({
-    project_id: ProjectId.describe('The project id.'),
-    scene_number: SceneNumber.describe('The scene’s position, 1-based.'),
-    regenerate_image: z.boolean().default(true).describe('Re-make the still image (default true).'),
-    regenerate_video: z.boolean().default(true).describe('Re-make the video (default true).'),
-    updated_image_prompt: promptText('updated_image_prompt')
-      .optional()
-      .describe('A new image prompt for this scene.'),
-    updated_motion_prompt: promptText('updated_motion_prompt')
-      .optional()
-      .describe('A new motion prompt for this scene.'),
+    project_id: ProjectId,
+    scene_number: SceneNumber.describe('Position, from 1.'),
+    regenerate_image: z.boolean().default(true),
+    regenerate_video: z.boolean().default(true),
+    updated_image_prompt: promptText('updated_image_prompt').optional(),
+    updated_motion_prompt: promptText('updated_motion_prompt').optional(),
     ...spendInputs,
   }),
   output: SpendOutput,

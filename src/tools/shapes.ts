@@ -1,46 +1,58 @@
-/** Output schemas and text helpers shared by several tools. Lenient: unknown upstream fields pass through. */
+/**
+ * Output schemas shared by several tools. Each declares the fields a client relies on, with ids and
+ * counts as integers; results stay open, so fields the service adds pass through undeclared. A shape
+ * is declared in full once: create_story and update_scene point at get_project's instead of
+ * repeating it, since every byte of tools/list is read on every conversation.
+ */
 import { z } from 'zod';
-import { type Project, type ProjectStatusResponse, Scene } from '../api/schemas.js';
+import type { Project, ProjectStatusResponse, Scene } from '../api/schemas.js';
 
 const s = z.string().nullish();
 const n = z.number().nullish();
 
-/** A scene as tools return it: the API's scene, without the per-scene status fields of the status endpoint. */
-export const SceneOut = Scene.omit({ image_status: true, video_status: true });
+export const SceneOut = z.looseObject({
+  id: z.int().nullish(),
+  scene_number: z.int(),
+  description: s,
+  image_prompt: s,
+  motion_prompt: s,
+  narration_text: s,
+  image_url: s,
+  video_url: s,
+  status: s,
+});
 
 export const ProjectOut = z.looseObject({
-  id: z.number(),
+  id: z.int(),
   status: z.string(),
   description: s,
-  story_idea: s,
   progress: n,
-  current_step: s,
-  person_id: n,
   final_video_url: s,
   final_video_url_upscaled: s,
-  total_duration_seconds: n,
   scenes: z.array(SceneOut).nullish(),
 });
 
+/** A project or scene declared in full elsewhere (get_project): its key fields only. */
+export const ProjectRef = z
+  .looseObject({ id: z.int(), status: z.string() })
+  .describe('The project, with its scenes, as get_project returns it.');
+export const SceneRef = z
+  .looseObject({ id: z.int().nullish(), scene_number: z.int() })
+  .describe('The scene, as in get_project.');
+
 export const StatusOut = z.looseObject({
-  id: z.number(),
+  id: z.int(),
   status: z.string(),
   progress: n,
   current_step: s,
   final_video_url: s,
   final_video_url_upscaled: s,
-  total_duration_seconds: n,
   credits_used: n,
-  scenes: z.array(z.looseObject({ scene_number: z.number(), image_status: s, video_status: s })).nullish(),
+  scenes: z.array(z.looseObject({ scene_number: z.int(), image_status: s, video_status: s })).nullish(),
 });
 
+/** The quote fields the follow-up call needs; the rest (credits, summary, params…) passes through. */
 export const QuoteOut = z.object({
-  action: z.enum(['approve_project', 'regenerate_scene']),
-  project_id: z.number(),
-  scene_number: z.number().optional(),
-  credits: z.number(),
-  summary: z.string(),
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   quote_token: z.string(),
   expires_at: z.string(),
 });

@@ -8,24 +8,19 @@ export const spendInputs = {
   confirm_credits: z
     .boolean()
     .optional()
-    .describe('Set true only after the person agreed to the quoted credits. Omit to get a quote first.'),
-  quote_token: z
-    .string()
-    .max(8192)
-    .optional()
-    .describe('The quote_token from the quote the person agreed to.'),
+    .describe('true only once the person agreed to the quoted credits; omit for a quote.'),
+  quote_token: z.string().max(8192).optional().describe('From the quote the person agreed to.'),
   max_credits: z
-    .number()
     .int()
     .min(0)
     .optional()
-    .describe('The most credits the person agreed to spend; must be at least the quoted figure.'),
+    .describe('The most credits the person agreed to; at least the quoted figure.'),
 };
 
 export const SpendOutput = z.object({
   outcome: z.enum(['quote', 'started', 'declined', 'refused']),
-  project_id: z.number(),
-  credits: z.number().describe('Quoted or reserved credits; 0 when refused or declined.'),
+  project_id: z.int(),
+  credits: z.int().describe('Quoted or reserved; 0 if refused or declined.'),
   quote: QuoteOut.optional(),
   status: z.string().optional(),
   message: z.string(),

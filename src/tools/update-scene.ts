@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ProjectId, promptText, SceneId, SceneNumber, SceneUpdateRequest } from '../api/schemas.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
-import { oneLine, projectLink, SceneOut } from './shapes.js';
+import { oneLine, projectLink, SceneRef } from './shapes.js';
 
 const text = (field: string, what: string) => promptText(field).optional().describe(what);
 
@@ -10,20 +10,20 @@ export const updateScene = defineTool({
   name: 'update_scene',
   title: 'Edit a proposed scene',
   description:
-    'Change a scene’s description, image prompt, motion prompt or narration before approval. Free. Name the scene ' +
-    'by scene_number (1, 2, …) or scene_id. Any earlier quote for the project becomes void: approval quotes afresh.',
+    'Edit a scene’s description, prompts or narration before approval. Free. Name the scene by scene_number ' +
+    'or scene_id. An earlier quote for the project becomes void.',
   effect: 'write',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   input: z.object({
-    project_id: ProjectId.describe('The project id.'),
-    scene_number: SceneNumber.optional().describe('The scene’s position, 1-based.'),
-    scene_id: SceneId.optional().describe('The scene’s id (alternative to scene_number).'),
-    description: text('description', 'What happens in the scene.'),
-    image_prompt: text('image_prompt', 'Prompt for the scene’s still image.'),
-    motion_prompt: text('motion_prompt', 'Camera and subject motion for the video.'),
-    narration_text: text('narration_text', 'What the narrator says (about 10 s of speech).'),
+    project_id: ProjectId,
+    scene_number: SceneNumber.optional().describe('Position, from 1.'),
+    scene_id: SceneId.optional(),
+    description: text('description', 'What happens.'),
+    image_prompt: text('image_prompt', 'The still image.'),
+    motion_prompt: text('motion_prompt', 'Camera and subject motion.'),
+    narration_text: text('narration_text', 'The narrator’s words (about 10 s).'),
   }),
-  output: z.object({ project_id: z.number(), scene: SceneOut, changed_fields: z.array(z.string()) }),
+  output: z.object({ project_id: z.int(), scene: SceneRef, changed_fields: z.array(z.string()) }),
   async handler(args, ctx) {
     const { project_id, scene_number, scene_id, ...fields } = args;
     const patch = SceneUpdateRequest.safeParse(fields);

@@ -7,15 +7,15 @@ export const upscale = defineTool({
   name: 'upscale',
   title: 'Upscale the final video',
   description:
-    'Upscale a completed project’s final video to a higher resolution. Free for now (no credits). Takes 5–10 min; ' +
-    'follow it with get_status; the result appears as final_video_url_upscaled.',
+    'Upscale a completed project’s final video. Free (no credits). Takes 5–10 min: follow it with get_status ' +
+    'until final_video_url_upscaled appears.',
   effect: 'write',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  input: z.object({ project_id: ProjectId.describe('A completed project’s id.') }),
+  input: z.object({ project_id: ProjectId }),
   output: z.object({
-    project_id: z.number(),
+    project_id: z.int(),
     status: z.string(),
-    credits: z.literal(0),
+    credits: z.literal(0).meta({ type: 'integer' }),
     message: z.string().nullish(),
     next_step: z.string(),
   }),
