@@ -4,6 +4,7 @@
  * reads, and the settings' defaults through loadConfig as Claude Desktop would hand them over.
  */
 import { readFileSync } from 'node:fs';
+import { LATEST_MANIFEST_VERSION, MANIFEST_SCHEMAS } from '@anthropic-ai/mcpb/node';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { VERSION } from '../src/runtime.js';
@@ -50,8 +51,10 @@ function substitute(values: Record<string, string | number | boolean | undefined
 }
 
 describe('manifest.json', () => {
-  it('is an MCPB 0.3 manifest for this package and version', () => {
-    expect(manifest.manifest_version).toBe('0.3');
+  it('is a manifest of the newest version mcpb accepts, valid by its schema, for this package and version', () => {
+    expect(manifest.manifest_version).toBe(LATEST_MANIFEST_VERSION);
+    const checked = MANIFEST_SCHEMAS[LATEST_MANIFEST_VERSION].safeParse(manifest);
+    expect(checked.success, JSON.stringify(checked.error?.issues)).toBe(true);
     expect(manifest.name).toBe(pkg.name);
     expect(manifest.version).toBe(pkg.version);
     expect(manifest.version).toBe(VERSION);
