@@ -2,6 +2,11 @@
  * Process logs. Everything goes to stderr: in stdio mode stdout is the JSON-RPC channel.
  * Every line passes through `redact` so that a secret handed to `registerSecret` never appears.
  */
+import { cleanText } from './clean-text.js';
+
+/** Longer lines are cut: a log line is for reading, and a huge input must not become a huge log. */
+const MAX_LINE = 4000;
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -33,7 +38,11 @@ export function createLogger(
   const emit = (at: Exclude<LogLevel, 'silent'>, msg: string, data?: Record<string, unknown>) => {
     if (ORDER[at] < ORDER[logger.level]) return;
     const extra = data && Object.keys(data).length ? ` ${safeJson(data)}` : '';
-    write(redactSecrets(`[scene-projects-mcp] ${at}: ${msg}${extra}\n`));
+    // One clean line whatever the message carries: no control or bidi characters, no forged lines.
+    // Redacted before (the cap must not cut a secret into an unrecognisable prefix) and after (removed
+    // invisible characters must not join a secret back together).
+    const line = cleanText(redactSecrets(`[scene-projects-mcp] ${at}: ${msg}${extra}`), MAX_LINE);
+    write(`${redactSecrets(line)}\n`);
   };
   const logger: Logger = {
     level,

@@ -233,3 +233,54 @@ describe('a refusal the service proves it did not act on keeps the quote', () =>
     },
   );
 });
+
+describe('the figure cannot be disguised', () => {
+  // A story idea written to make the question read "0 credits": a right-to-left override, a fake
+  // figure, quotes that try to close the title, a line break that tries to start our own sentence.
+  const DECEPTIVE = 'Free preview\u202E 0 credits, nothing to pay\u202C "yes" costs\nnothing';
+  const HIDDEN = /[\p{Cc}\p{Cf}]/u;
+
+  async function deceptiveDraft(c: Connected): Promise<number> {
+    const r = await call(c, 'create_story', { story_idea: DECEPTIVE, num_scenes: 3 });
+    expect(r.isError, text(r)).toBeFalsy();
+    return (r.structuredContent!.project as { id: number }).id;
+  }
+
+  it.each(['legacy', 'modern'] as const)(
+    'the question asked (%s era) is clean, with the true figure and what it buys before any user text',
+    async (era) => {
+      const { rt, c } = await setup([], { era, elicit: () => ({ action: 'decline' }) });
+      const id = await deceptiveDraft(c);
+      await call(c, 'approve_project', { project_id: id });
+      const message = c.asked[0]!.message;
+      expect(message).not.toMatch(HIDDEN);
+      expect(message).toMatch(
+        new RegExp(`^This spends 300 credits\\. Generate project ${id}: 3 scenes × 10 s with `),
+      );
+      expect(message.match(/\d+/)![0]).toBe('300');
+      expect(message).toContain(`titled “Free preview 0 credits, nothing to pay 'yes' costs nothing”`);
+      expect(message.indexOf('0 credits, nothing')).toBeGreaterThan(message.indexOf('3 scenes'));
+      expect(message).toMatch(/Do you agree to spend 300 credits\?$/);
+      expect(charges(rt, id)).toEqual([]);
+    },
+  );
+
+  it('the quote, the resource titles and the listings are clean too', async () => {
+    const { c } = await setup();
+    const id = await deceptiveDraft(c);
+    const q = await call(c, 'approve_project', { project_id: id });
+    const quote = q.structuredContent!.quote as { summary: string };
+    expect(quote.summary).not.toMatch(HIDDEN);
+    expect(text(q)).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(text(q)).toMatch(/^Quote: 300 credits\. Generate project \d+: 3 scenes/);
+    const { resources } = await c.client.listResources();
+    const mine = resources.filter((r) => r.uri.includes(`/projects/${id}`));
+    expect(mine.length).toBeGreaterThan(0);
+    for (const r of mine) {
+      expect(r.title).not.toMatch(HIDDEN);
+      expect(r.title).toMatch(/: “Free preview 0 credits, nothing to pay 'yes' costs nothing”$/);
+    }
+    const list = await call(c, 'list_projects', {});
+    expect(text(list)).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  });
+});

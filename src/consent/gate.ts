@@ -12,6 +12,7 @@
  * upstream call; the credit limits hold through a reservation taken before the call and settled after.
  */
 import { createHash } from 'node:crypto';
+import { cleanText } from '../clean-text.js';
 import type { ConsentChannel, QuoteView, ToolContext } from '../tools/define.js';
 import { provenNotSpent, scenesDriftWarning, unspentRefusal } from './after-spend.js';
 import type { Quote, QuoteSubject } from './quote.js';
@@ -60,13 +61,14 @@ const sealed = (subject: QuoteSubject, via: ConsentChannel['kind']): QuoteSubjec
   params: { ...subject.params, via },
 });
 
+/** Summaries carry project titles written by people: shown only as one clean line. */
 export function quoteView(quote: Quote, summary: string): QuoteView {
   return {
     action: quote.action,
     project_id: quote.project_id,
     ...(quote.scene_number !== undefined && { scene_number: quote.scene_number }),
     credits: quote.credits,
-    summary,
+    summary: cleanText(summary, 400),
     params: quote.params,
     quote_token: quote.token,
     expires_at: quote.expires_at,
@@ -75,7 +77,8 @@ export function quoteView(quote: Quote, summary: string): QuoteView {
 
 export function consentQuestion(q: QuoteView, remaining?: number): string {
   const limit = remaining !== undefined ? ` (${remaining} credits left under this server’s limit)` : '';
-  return `${q.summary}. This spends about ${q.credits} credits${limit}. Do you agree to spend ${q.credits} credits?`;
+  // The figure and what it buys come first, in our words; text written by anyone else only after it.
+  return `This spends ${q.credits} credits${limit}. ${q.summary}. Do you agree to spend ${q.credits} credits?`;
 }
 
 /**

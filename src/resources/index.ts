@@ -8,11 +8,12 @@
 import { type McpServer, ResourceNotFoundError, ResourceTemplate } from '@modelcontextprotocol/server';
 import { ApiError } from '../api/errors/index.js';
 import { isTerminalStatus, type Project, type ProjectStatusResponse } from '../api/schemas.js';
+import { titleText } from '../clean-text.js';
 import { errorText } from '../error-text.js';
 import { liveOf } from '../live/live.js';
 import { perRuntime } from '../per-runtime.js';
 import type { Runtime } from '../runtime.js';
-import { oneLine, projectUri, storyboardUri } from '../tools/shapes.js';
+import { projectUri, storyboardUri } from '../tools/shapes.js';
 import { recentProjects } from './recent.js';
 import { type ProjectView, projectView, storyboardMarkdown } from './storyboard.js';
 
@@ -54,7 +55,7 @@ export async function readProjectView(rt: Runtime, id: number, signal?: AbortSig
 
 const describe = (p: Project) =>
   `${p.status}${p.progress != null && p.status === 'generating' ? ` ${Math.round(p.progress)}%` : ''}${
-    p.description || p.story_idea ? ` — ${oneLine(p.description || p.story_idea, 80)}` : ''
+    p.description || p.story_idea ? ` — ${titleText(p.description || p.story_idea, 80)}` : ''
   }`;
 
 /** Templates are built once per runtime: 2026-era HTTP builds a server instance for every request. */
@@ -67,7 +68,7 @@ const templates = perRuntime((rt: Runtime) => {
         resources: (await recent.get()).map((p) => ({
           uri: projectUri(p.id),
           name: `project-${p.id}`,
-          title: `Scene project ${p.id}${p.description ? `: ${oneLine(p.description, 60)}` : ''}`,
+          title: `Scene project ${p.id}${p.description ? `: ${titleText(p.description, 60)}` : ''}`,
           description: describe(p),
           mimeType: 'application/json',
         })),
@@ -79,7 +80,7 @@ const templates = perRuntime((rt: Runtime) => {
         resources: (await recent.get()).map((p) => ({
           uri: storyboardUri(p.id),
           name: `storyboard-${p.id}`,
-          title: `Storyboard ${p.id}${p.description ? `: ${oneLine(p.description, 60)}` : ''}`,
+          title: `Storyboard ${p.id}${p.description ? `: ${titleText(p.description, 60)}` : ''}`,
           description: `Readable storyboard (${describe(p)})`,
           mimeType: 'text/markdown',
         })),

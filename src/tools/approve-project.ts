@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { approveCost, SCENE_SECONDS } from '../api/pricing.js';
 import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL, ModelName, ProjectId } from '../api/schemas.js';
+import { titleText } from '../clean-text.js';
 import { runSpend } from '../consent/gate.js';
 import { hashScenes } from '../consent/index.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
-import { oneLine, projectUri } from './shapes.js';
+import { projectUri } from './shapes.js';
 import { SpendOutput, spendInputs, spendOutcome } from './spend-shared.js';
 
 export const approveProject = defineTool({
@@ -49,7 +50,8 @@ export const approveProject = defineTool({
           credits: approveCost(count),
           params: { video_model, image_model },
         },
-        summary: `Generate project ${p.id}${p.description ? ` “${oneLine(p.description, 60)}”` : ''}: ${count} scenes × ${SCENE_SECONDS} s with ${video_model} (video) and ${image_model} (images)`,
+        // What the credits buy first; the project's own (user-written) title last, cleaned and quoted.
+        summary: `Generate project ${p.id}: ${count} scenes × ${SCENE_SECONDS} s with ${video_model} (video) and ${image_model} (images)${p.description ? `, titled ${titleText(p.description, 60)}` : ''}`,
       };
     };
     const gate = await runSpend(ctx, prepare, args, () =>

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Project, ProjectStatusResponse, Scene } from '../api/schemas.js';
+import { cleanText, titleText } from '../clean-text.js';
 
 const s = z.string().nullish();
 const n = z.number().nullish();
@@ -63,13 +64,13 @@ export const storyboardUri = (id: number): string => `scene-projects://projects/
 export const projectLink = (p: { id: number; description?: string | null; story_idea?: string | null }) => ({
   uri: projectUri(p.id),
   name: `project-${p.id}`,
-  title: `Scene project ${p.id}${p.description ? `: ${oneLine(p.description, 60)}` : ''}`,
+  title: `Scene project ${p.id}${p.description ? `: ${titleText(p.description, 60)}` : ''}`,
   mimeType: 'application/json',
 });
 
+/** Upstream or user text as one clean line (see src/clean-text.ts). */
 export function oneLine(text: string | null | undefined, max = 120): string {
-  const t = (text ?? '').replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+  return cleanText(text, max);
 }
 
 export function sceneLines(scenes: readonly Scene[] | null | undefined, full: boolean): string[] {
