@@ -26,6 +26,8 @@ export interface Config {
   consent: { creditLimit?: number; sessionCreditLimit?: number; quoteKey?: string; quoteTtlSeconds: number };
   readOnly: boolean;
   tools?: ToolName[];
+  /** The storyboard MCP App. */
+  app: { mediaOrigins: string[] };
   http: {
     host: string;
     port: number;
@@ -200,6 +202,7 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
     },
     readOnly: v.readOnly,
     tools: v.tools,
+    app: { mediaOrigins: v.mediaOrigins },
     http: {
       host: v.host,
       port: v.port,

@@ -84,6 +84,15 @@ const apiUrl = text
   }, 'must not carry a user or password: put the token in TWIN_API_TOKEN.')
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** Comma-separated http(s) origins; a URL with a path is reduced to its origin. */
+const originList = list.pipe(
+  z.array(
+    z
+      .url({ protocol: /^https?$/, error: 'must list http(s) origins such as https://media.example.com' })
+      .transform((u) => new URL(u).origin),
+  ),
+);
+
 const positive = fromText(
   Number,
   z
@@ -154,6 +163,13 @@ export const SETTINGS = {
     env: 'TWIN_TOOLS',
     schema: toolList,
     help: 'Comma-separated allow-list of tool names.',
+  }),
+  mediaOrigins: setting({
+    flag: '--media-origins',
+    env: 'TWIN_MEDIA_ORIGINS',
+    schema: originList,
+    default: ['https://storage.twin.actor'],
+    help: 'Origins the storyboard app may load images and videos from (comma-separated); the API’s own origin is always allowed.',
   }),
   quoteKey: setting({
     env: 'TWIN_QUOTE_KEY',

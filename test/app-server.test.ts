@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { APP_MIME_TYPE } from '../src/app/capability.js';
 import { STORYBOARD_APP_URI } from '../src/app/resource.js';
+import { loadConfig } from '../src/config.js';
 import type { Runtime } from '../src/runtime.js';
 import { type Connected, call, connect, STORY, sandboxRuntime, text } from './helpers/mcp.js';
 
@@ -200,6 +201,27 @@ describe.each(['legacy', 'modern'] as const)('consent by the click in the view (
       ['approve', 200],
       ['regenerate', 100],
     ]);
+  });
+});
+
+describe('media origins', () => {
+  it('--media-origins replaces the default media host; the API origin stays allowed; a non-URL is refused', async () => {
+    const { rt, c } = await setup(
+      ['--media-origins', 'https://cdn.example.com/videos/, http://media.local:8080'],
+      {
+        ui: true,
+      },
+    );
+    const read = await c.client.readResource({ uri: STORYBOARD_APP_URI });
+    const meta = read.contents[0]!._meta as { ui: { csp: { resourceDomains: string[] } } };
+    expect(meta.ui.csp.resourceDomains).toEqual([
+      'https://cdn.example.com',
+      'http://media.local:8080',
+      new URL(rt.sandbox!.url).origin,
+    ]);
+    expect(() => loadConfig(['--media-origins', 'storage.example.com'], {})).toThrow(
+      /--media-origins \/ TWIN_MEDIA_ORIGINS must list http\(s\) origins/,
+    );
   });
 });
 

@@ -10,9 +10,6 @@ import { APP_MIME_TYPE } from './capability.js';
 
 export const STORYBOARD_APP_URI = 'ui://scene-projects/storyboard';
 
-/** Where the real service serves images and videos (not the API's own origin). */
-export const DEFAULT_MEDIA_ORIGINS = ['https://storage.twin.actor'];
-
 // The CLI is bundled into dist/cli.js, the library is not (dist/app/resource.js), and tests run
 // the sources: the same file is found from each.
 const CANDIDATES = ['./app/storyboard.html', './storyboard.html', '../../dist/app/storyboard.html'];
@@ -37,11 +34,12 @@ export function loadStoryboardHtml(): Promise<string> {
 }
 
 /**
- * Origins the view may load images and videos from: the service's media host and the API's own
- * origin (a sandbox, or a deployment that serves media itself).
+ * Origins the view may load images and videos from: the configured media hosts (the real service
+ * serves media from storage.twin.actor, not the API's origin) and the API's own origin (the
+ * sandbox, or a deployment that serves media itself).
  */
 export function mediaOrigins(rt: Runtime): string[] {
-  return [...new Set([...DEFAULT_MEDIA_ORIGINS, new URL(rt.config.api.url).origin])];
+  return [...new Set([...rt.config.app.mediaOrigins, new URL(rt.config.api.url).origin])];
 }
 
 export function registerStoryboardResource(server: McpServer, rt: Runtime): void {
