@@ -61,5 +61,17 @@ export async function buildStoryboardHtml() {
     .replace('/*SCRIPT*/', () => inlineSafe(js));
 }
 
+/** The preview command's host page (not sent to any host: size is no concern). */
+export async function buildPreviewHtml() {
+  const [template, js] = await Promise.all([
+    readFile('view/preview.html', 'utf8'),
+    bundleBrowser('view/preview-host.ts'),
+  ]);
+  return template.replace('/*SCRIPT*/', () => inlineSafe(js));
+}
+
 await mkdir('dist/app', { recursive: true });
-await writeFile('dist/app/storyboard.html', await buildStoryboardHtml());
+await Promise.all([
+  buildStoryboardHtml().then((html) => writeFile('dist/app/storyboard.html', html)),
+  buildPreviewHtml().then((html) => writeFile('dist/app/preview.html', html)),
+]);

@@ -41,6 +41,17 @@ async function main(): Promise<void> {
       process.stdout.write(`${printTools(config)}\n`);
       return;
     }
+    case 'preview': {
+      const { startPreview } = await import('./app/preview.js');
+      const preview = await startPreview(config);
+      process.stdout.write(
+        `Storyboard preview: ${preview.url}\n${preview.live ? `On ${preview.rt.config.api.url}: clicks on a figure spend real credits.` : 'On the sandbox: no real credits are spent.'} Ctrl+C stops it.\n`,
+      );
+      const stop = () => void preview.close().finally(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return;
+    }
     case 'stdio':
     case 'http': {
       const { createRuntime } = await import('./runtime.js');

@@ -16,8 +16,9 @@ import {
 } from './settings.js';
 import type { ToolName } from './tools/index.js';
 
-export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'help' | 'version';
-export type Command = 'sandbox' | 'tools';
+export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'preview' | 'help' | 'version';
+export type Command = 'sandbox' | 'tools' | 'preview';
+const COMMANDS: readonly string[] = ['sandbox', 'tools', 'preview'] satisfies Command[];
 
 export interface Config {
   mode: Mode;
@@ -72,14 +73,14 @@ export function parseFlags(argv: string[]): { command?: Command; values: RawSett
     throw new ConfigError(`${first}. Run with --help to see the options.`);
   }
   const [command, ...rest] = parsed.positionals;
-  if (rest.length || (command !== undefined && command !== 'sandbox' && command !== 'tools')) {
+  if (rest.length || (command !== undefined && !COMMANDS.includes(command))) {
     throw new ConfigError(
-      `Unknown command "${parsed.positionals.join(' ')}". Commands: sandbox, tools; or no command to serve MCP. Run with --help.`,
+      `Unknown command "${parsed.positionals.join(' ')}". Commands: ${COMMANDS.join(', ')}; or no command to serve MCP. Run with --help.`,
     );
   }
   const values: RawSettings = {};
   for (const [flag, value] of Object.entries(parsed.values)) values[BY_FLAG.get(flag)!] = value;
-  return { command, values };
+  return { command: command as Command | undefined, values };
 }
 
 /**
@@ -239,6 +240,8 @@ export function helpText(version: string): string {
     '                                          run the simulated API alone',
     `  scene-projects-mcp tools [--format ${format.default}|openai|anthropic]`,
     '                                          print the tool definitions',
+    '  scene-projects-mcp preview [--port 3333] try the storyboard app in a browser, on loopback',
+    '                                          (on the sandbox unless TWIN_API_TOKEN is set)',
     '',
     'Options (flag, environment variable; flags win over the environment):',
     ...all.filter((s) => !s.command && !s.short).map((s) => helpRow(s)),

@@ -3,6 +3,8 @@
  * offered and plain clients are not, and that the view's spend tool holds every rule of the spend
  * gate — proven on the sandbox ledger through real MCP clients of both protocol generations.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APP_MIME_TYPE } from '../src/app/capability.js';
 import { STORYBOARD_APP_URI } from '../src/app/resource.js';
@@ -249,5 +251,39 @@ describe('the view’s spend tool under the server’s limits', () => {
     expect(r.isError).toBe(true);
     expect(text(r)).toContain('not offered');
     expect(ledger(rt)).toEqual([]);
+  });
+});
+
+describe('the preview command', () => {
+  it('prints a loopback URL whose page is the host, beside the MCP endpoint; Ctrl+C stops it', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, 'preview', '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Storyboard preview: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) =>
+          reject(new Error(`preview exited (${code}) before printing a URL: ${out}`)),
+        );
+      });
+      expect(out).toContain('On the sandbox: no real credits are spent.');
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('storyboard preview');
+      expect((await fetch(new URL('/nope', url))).status).toBe(404);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   port?: number;
   /** Default `rt.config.http.host` (127.0.0.1). */
   host?: string;
+  /** Extra GET pages by path (the preview command's host page), behind the same Host check. */
+  pages?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
 
 const CLOSE_GRACE_MS = 2000;
@@ -75,9 +77,13 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
         // Behind the Host check: a DNS-rebinding page must not read even the mode and session count.
         if (guards.host(req, res)) answerHealth(rt, legacy.sessions, req, res);
         return;
-      default:
-        sendJsonError(res, 404, -32000, 'Not found: the MCP endpoint is /mcp.');
+      default: {
+        const page = opts.pages?.[pathOf(req)];
+        if (!page) sendJsonError(res, 404, -32000, 'Not found: the MCP endpoint is /mcp.');
+        else if (req.method !== 'GET') sendJsonError(res, 405, -32000, 'Method not allowed: use GET.');
+        else if (guards.host(req, res)) page(req, res);
         return;
+      }
     }
     route.catch((err: unknown) => {
       logger.warn('HTTP request failed', { error: err instanceof Error ? err.message : String(err) });
