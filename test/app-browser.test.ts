@@ -40,7 +40,8 @@ describeWithBrowser('storyboard app in Chromium', () => {
     );
   /** The arguments of the view's last call to a tool, as the host page logged them. */
   const lastViewCall = async (tool: string) => {
-    const line = await page.locator(`#log li[data-kind="view calls"]`, { hasText: tool }).first().innerText();
+    const line =
+      (await page.locator(`#log li[data-kind="view calls"]`, { hasText: tool }).first().textContent()) ?? '';
     return JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
   };
   const status = () => view.locator('#status');
@@ -78,7 +79,7 @@ describeWithBrowser('storyboard app in Chromium', () => {
     expect(r.scenes?.find((s) => s.scene_number === 2)?.narration_text).toBe(
       'The keeper reads the letter by lamplight.',
     );
-    await expect(page.locator('#log li[data-kind="model context"]').first().innerText()).resolves.toContain(
+    await expect(page.locator('#log li[data-kind="model context"]').first().textContent()).resolves.toContain(
       'The keeper reads the letter by lamplight.',
     );
   });
