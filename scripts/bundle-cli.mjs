@@ -3,22 +3,45 @@
  * loading ~150 small ESM files costs more than the work itself (see bench/README.md). The library
  * entry (dist/index.js) stays unbundled. The sandbox stays a separate module: it is loaded only in
  * sandbox mode and finds its assets relative to its own file. undici stays external: the client
- * imports it on the first request, not at start-up.
+ * imports it on the first request, not at start-up. The image codec (src/media/imaging.ts with
+ * jimp) becomes its own one-file bundle, dist/media/imaging.js, loaded only when images are asked for.
  */
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
+/** Every import of the imaging module, from any folder, points at dist/media/imaging.js at run time. */
+const imagingExternal = {
+  name: 'imaging-external',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)imaging\.js$/ }, () => ({ path: './media/imaging.js', external: true }));
+  },
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  sourcemap: 'linked',
-  external: ['./sandbox/*', 'undici'],
   // Some bundled CommonJS code calls require(); give it one in ESM.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/cli.js',
+  sourcemap: 'linked',
+  external: ['./sandbox/*', 'undici'],
+  plugins: [imagingExternal],
 });
+
+await build({
+  ...common,
+  entryPoints: ['src/media/imaging.ts'],
+  outfile: 'dist/media/imaging.js',
+});
+// tsc's map described the unbundled file this build replaced.
+rmSync('dist/media/imaging.js.map', { force: true });

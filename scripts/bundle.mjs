@@ -60,10 +60,12 @@ function stage() {
     cpSync(join(ROOT, 'assets'), join(dir, 'assets'), { recursive: true });
   // Only what the server runs: dist/cli.js is one esbuild bundle (SDK and zod inside); the sandbox
   // stays a separate module (it finds assets/ relative to itself) and needs only the pricing table;
-  // undici is the one external package (loaded on the first API request); the storyboard app is
+  // dist/media/imaging.js is the pure-JS image codec (jimp inside), loaded only when images are asked
+  // for; undici is the one external package (loaded on the first API request); the storyboard app is
   // one HTML file, read when a host first asks for it.
   const files = [
     'cli.js',
+    'media/imaging.js',
     'api/pricing.js',
     'app/storyboard.html',
     ...readdirSync(join(ROOT, 'dist', 'sandbox')).map((f) => `sandbox/${f}`),
@@ -96,7 +98,12 @@ async function verify() {
   const dir = mkdtempSync(join(tmpdir(), 'scene-mcpb-unpacked-'));
   run(process.execPath, [MCPB, 'unpack', OUT, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  for (const f of [manifest.server.entry_point, 'node_modules/undici/package.json', 'assets/sample.mp4']) {
+  for (const f of [
+    manifest.server.entry_point,
+    'dist/media/imaging.js',
+    'node_modules/undici/package.json',
+    'assets/sample.mp4',
+  ]) {
     if (!existsSync(join(dir, f))) throw new Error(`the bundle lacks ${f}`);
   }
   if (existsSync(join(dir, 'node_modules', 'vitest')) || existsSync(join(dir, 'node_modules', 'ai'))) {
@@ -140,8 +147,25 @@ async function verify() {
     });
     const text = r.content?.[0]?.text ?? '';
     if (r.isError || !/^Created project \d+/.test(text)) throw new Error(`create_story failed: ${text}`);
+    // The image path (pure-JS codec loaded on demand) works from the unpacked bundle too.
+    const id = r.structuredContent.project.id;
+    const approve = (extra) =>
+      client.callTool({ name: 'approve_project', arguments: { project_id: id, ...extra } });
+    const quote = (await approve({})).structuredContent.quote;
+    await approve({ confirm_credits: true, quote_token: quote.quote_token, max_credits: quote.credits });
+    await client.callTool({
+      name: 'get_status',
+      arguments: { project_id: id, wait_seconds: 40, until: 'done' },
+    });
+    const shown = await client.callTool({
+      name: 'get_project',
+      arguments: { project_id: id, include_images: true },
+    });
+    const images = shown.content.filter((c) => c.type === 'image').length;
+    if (images !== 2)
+      throw new Error(`get_project include_images gave ${images} images, not 2: ${shown.content[0]?.text}`);
     log(
-      `verified: unpacked bundle serves ${names.length} tools over stdio; create_story → "${text.split('\n')[0]}"`,
+      `verified: unpacked bundle serves ${names.length} tools over stdio; create_story → "${text.split('\n')[0]}"; ${images} scene images`,
     );
   } finally {
     await client.close().catch(() => {});

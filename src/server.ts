@@ -86,6 +86,10 @@ export function renderOutcome(outcome: Exclude<ToolOutcome<unknown>, { ask: unkn
   return {
     content: [
       { type: 'text', text: outcome.text },
+      ...(outcome.images ?? []).flatMap((i) => [
+        { type: 'text' as const, text: i.label },
+        { type: 'image' as const, data: i.data, mimeType: i.mimeType },
+      ]),
       ...(outcome.links ?? []).map((l) => ({ type: 'resource_link' as const, ...l })),
     ],
     structuredContent: withoutNulls(outcome.structured as Record<string, unknown>),

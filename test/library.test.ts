@@ -337,6 +337,32 @@ describe('Anthropic adapter', () => {
   });
 });
 
+describe('Anthropic adapter: scene images', () => {
+  it('answers get_project include_images with text, then each labelled image as a base64 block', async () => {
+    const scene = tools({ confirmSpend: async () => true });
+    const id = await proposed(scene, 2);
+    const approved = await scene.execute('approve_project', { project_id: id });
+    expect(approved.isError, approved.text).toBe(false);
+    await scene.waitForProject(id, { timeoutMs: 20_000 });
+    const result: ToolResultBlockParam = await handleAnthropicToolUse(scene, {
+      type: 'tool_use',
+      id: 'toolu_img',
+      name: 'get_project',
+      input: { project_id: id, include_images: true },
+    });
+    const blocks = result.content as Array<{
+      type: string;
+      text?: string;
+      source?: { media_type: string; data: string };
+    }>;
+    expect(blocks.map((b) => b.type)).toEqual(['text', 'text', 'image', 'text', 'image']);
+    expect(blocks[0]!.text).toMatch(/Scene images below/);
+    expect(blocks[1]!.text).toMatch(/^Scene 1 /);
+    expect(blocks[2]!.source!.media_type).toBe('image/jpeg');
+    expect(Buffer.from(blocks[2]!.source!.data, 'base64').subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+});
+
 describe('Vercel AI SDK adapter', () => {
   it('runs list_projects through tool().execute and through generateText with a model', async () => {
     const scene = tools();

@@ -348,7 +348,7 @@ describe('sandbox: status machine', () => {
     s = await status();
     expect(s.scenes[0]).toMatchObject({
       image_status: 'completed',
-      image_url: expect.stringMatching(/\.svg$/),
+      image_url: expect.stringMatching(/\.jpg$/),
     });
     expect(s.scenes[1]).toMatchObject({ image_status: 'generating' });
     expect(s.scenes[1]).not.toHaveProperty('image_url');
@@ -558,7 +558,7 @@ describe('sandbox: regenerate and upscale', () => {
 });
 
 describe('sandbox: media', () => {
-  it('serves a scene SVG and playable MP4s without auth, with HEAD and Range', async () => {
+  it('serves a scene JPEG (and its SVG) and playable MP4s without auth, with HEAD and Range', async () => {
     const { call, create, complete } = await sandbox();
     const p = await create({ num_scenes: 2 });
     const sceneId = (await call('GET', `/scene-projects/${p.id}`)).json.scenes[0].id;
@@ -568,7 +568,16 @@ describe('sandbox: media', () => {
     await complete(p.id);
     const project = (await call('GET', `/scene-projects/${p.id}`)).json;
 
-    const img = await fetch(project.scenes[0].image_url);
+    const jpg = await fetch(project.scenes[0].image_url);
+    expect(jpg.status).toBe(200);
+    expect(jpg.headers.get('content-type')).toBe('image/jpeg');
+    const raster = Buffer.from(await jpg.arrayBuffer());
+    expect([...raster.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    // Another scene's still differs (its own colours and number).
+    const other = Buffer.from(await (await fetch(project.scenes[1].image_url)).arrayBuffer());
+    expect(other.equals(raster)).toBe(false);
+
+    const img = await fetch(project.scenes[0].image_url.replace(/\.jpg$/, '.svg'));
     expect(img.status).toBe(200);
     expect(img.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
     const svg = await img.text();

@@ -1,13 +1,15 @@
 /**
- * Media the sandbox serves at the URLs it hands out: an SVG still per scene and one real H.264 MP4
- * (assets/sample.mp4) for every video, so downloads and players work end to end without storage.
+ * Media the sandbox serves at the URLs it hands out: a JPEG still per scene image (its `image_url`;
+ * an SVG of the same still, with the description, at the same path ending in .svg) and one real
+ * H.264 MP4 (assets/sample.mp4) for every video, so downloads and players work end to end.
  */
 import { readFileSync } from 'node:fs';
 import type { Reply } from './http.js';
 import { hashString } from './random.js';
+import { sceneJpeg } from './raster.js';
 
-export const sceneImagePath = (sceneId: number, version: number) =>
-  `/media/scenes/${sceneId}/image_v${version}.svg`;
+export const sceneImagePath = (sceneId: number, version: number, ext: 'jpg' | 'svg' = 'jpg') =>
+  `/media/scenes/${sceneId}/image_v${version}.${ext}`;
 export const sceneVideoPath = (sceneId: number, version: number) =>
   `/media/scenes/${sceneId}/video_v${version}.mp4`;
 export const finalVideoPath = (projectId: number, version: number) =>
@@ -16,15 +18,15 @@ export const upscaledVideoPath = (projectId: number, version: number) =>
   `/media/videos/project_${projectId}_final_v${version}_upscaled.mp4`;
 
 export type MediaRef =
-  | { kind: 'scene_image' | 'scene_video'; sceneId: number; version: number }
+  | { kind: 'scene_image' | 'scene_video'; sceneId: number; version: number; ext: string }
   | { kind: 'final' | 'upscaled'; projectId: number; version: number };
 
 export function parseMediaPath(path: string): MediaRef | undefined {
-  let m = /^\/media\/scenes\/(\d{1,9})\/(image|video)_v(\d{1,6})\.(svg|mp4)$/.exec(path);
+  let m = /^\/media\/scenes\/(\d{1,9})\/(image|video)_v(\d{1,6})\.(svg|jpg|mp4)$/.exec(path);
   if (m) {
     const kind = m[2] === 'image' ? 'scene_image' : 'scene_video';
-    if ((kind === 'scene_image') !== (m[4] === 'svg')) return undefined;
-    return { kind, sceneId: Number(m[1]), version: Number(m[3]) };
+    if ((kind === 'scene_image') !== (m[4] !== 'mp4')) return undefined;
+    return { kind, sceneId: Number(m[1]), version: Number(m[3]), ext: m[4]! };
   }
   m = /^\/media\/videos\/project_(\d{1,9})_final_v(\d{1,6})(_upscaled)?\.mp4$/.exec(path);
   if (m) return { kind: m[3] ? 'upscaled' : 'final', projectId: Number(m[1]), version: Number(m[2]) };
@@ -130,11 +132,11 @@ export interface MediaLookup {
 }
 
 /** Any version up to the current one is served: a client may still hold an older URL. */
-export function mediaReply(
+export async function mediaReply(
   lookup: MediaLookup,
   path: string,
   rangeHeader: string | undefined,
-): Reply | undefined {
+): Promise<Reply | undefined> {
   const ref = parseMediaPath(path);
   if (!ref || ref.version < 1) return undefined;
   if ('projectId' in ref) {
@@ -147,6 +149,8 @@ export function mediaReply(
   if (!live) return undefined;
   if (ref.kind === 'scene_image') {
     if (ref.version > live.image) return undefined;
+    if (ref.ext === 'jpg')
+      return serveBytes(rangeHeader, await sceneJpeg(live.scene, ref.version), 'image/jpeg');
     return serveBytes(
       rangeHeader,
       Buffer.from(sceneSvg(live.scene, ref.version)),

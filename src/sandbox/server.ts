@@ -105,7 +105,7 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     path: string,
     query: URLSearchParams,
     body: Buffer,
-  ): Reply {
+  ): Reply | Promise<Reply> {
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
       return handleApi(
         { store: deps.store, views: deps.views, token: deps.token },
@@ -127,7 +127,9 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     if (path.startsWith('/media/')) {
       if (method !== 'GET' && method !== 'HEAD')
         return json(405, { detail: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
-      return mediaReply(deps.store, path, req.headers.range) ?? json(404, { detail: 'Not Found' });
+      return mediaReply(deps.store, path, req.headers.range).then(
+        (r) => r ?? json(404, { detail: 'Not Found' }),
+      );
     }
     return json(404, { detail: 'Not Found' });
   }
@@ -164,7 +166,7 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     let reply: Reply;
     if (!read.ok) reply = json(413, { detail: 'Request body too large (limit 1 MB)' });
     else if (fault?.kind === 'status') reply = faultReply(fault);
-    else reply = route(req, method, path, query, read.body);
+    else reply = await route(req, method, path, query, read.body);
 
     if (fault && (fault.kind === 'reset' || fault.kind === 'hang')) {
       // `after`: the request took full effect above; only its answer is lost.

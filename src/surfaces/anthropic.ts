@@ -21,10 +21,15 @@ export interface AnthropicToolUse {
   input: unknown;
 }
 
+export type AnthropicResultBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; source: { type: 'base64'; media_type: 'image/jpeg'; data: string } };
+
 export interface AnthropicToolResult {
   type: 'tool_result';
   tool_use_id: string;
-  content: string;
+  /** The text, or the text followed by labelled scene images when the tool returned some. */
+  content: string | AnthropicResultBlock[];
   is_error?: boolean;
 }
 
@@ -43,10 +48,19 @@ export async function handleAnthropicToolUse(
   opts?: ExecuteOptions,
 ): Promise<AnthropicToolResult> {
   const r = await scene.execute(block.name, block.input, opts);
+  const content: AnthropicToolResult['content'] = r.images?.length
+    ? [
+        { type: 'text', text: r.text },
+        ...r.images.flatMap((i): AnthropicResultBlock[] => [
+          { type: 'text', text: i.label },
+          { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: i.data } },
+        ]),
+      ]
+    : r.text;
   return {
     type: 'tool_result',
     tool_use_id: block.id,
-    content: r.text,
+    content,
     ...(r.isError ? { is_error: true } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * AI SDK, …): the same definitions and handlers as the MCP server, the same spend gate, with the
  * application's `confirmSpend` callback as the way to ask the person.
  */
+
 import { setMaxListeners } from 'node:events';
 import { SceneProjectsClient } from '../api/client.js';
 import type { SceneProjectsApi } from '../api/contract.js';
@@ -11,6 +12,7 @@ import { merge, readEnv, validate } from '../config.js';
 import { CreditBudget, QuoteSigner } from '../consent/index.js';
 import { accountKey, MemoryLockStore, withProjectLock } from '../consent/project-lock.js';
 import { registerSecret } from '../log.js';
+import type { ImageBlock } from '../media/scene-images.js';
 import { errorText } from '../server.js';
 import type { SettingKey } from '../settings.js';
 import type {
@@ -64,6 +66,8 @@ export interface SceneToolResult {
   /** The tool's structured output (matches outputSchema); absent when the call failed before producing one. */
   structured?: Record<string, unknown>;
   links?: ResourceLink[];
+  /** Scene images (get_project include_images), each with a label naming the scene. */
+  images?: ImageBlock[];
 }
 
 export interface ExecuteOptions {
@@ -226,6 +230,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
         text: outcome.text,
         structured: withoutNulls(outcome.structured as Record<string, unknown>),
         ...(outcome.links?.length ? { links: outcome.links } : {}),
+        ...(outcome.images?.length ? { images: outcome.images } : {}),
       };
     } catch (err) {
       onLog('debug', `${def.name} failed`, { error: err instanceof Error ? err.message : String(err) });

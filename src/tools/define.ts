@@ -8,6 +8,7 @@ import type { SceneProjectsApi } from '../api/contract.js';
 import type { CreditBudget, QuoteSigner } from '../consent/index.js';
 import type { ProjectFollower } from '../live/follower.js';
 import { portableSchema } from './json-schema.js';
+import type { ImageBlock } from '../media/scene-images.js';
 
 /** What a tool does to the world. Read-only mode reads annotations.readOnlyHint, which must agree. */
 export type ToolEffect = 'read' | 'write' | 'spend';
@@ -87,6 +88,8 @@ export interface ToolSuccess<O> {
   structured: O;
   text: string;
   links?: ResourceLink[];
+  /** Images for the model to look at, each after a short label. */
+  images?: ImageBlock[];
   /** A handled refusal (e.g. consent declined, quote expired): shown to the model as an error result. */
   isError?: boolean;
 }

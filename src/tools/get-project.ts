@@ -13,13 +13,16 @@ export const getProject = defineTool({
   effect: 'read',
   view: 'storyboard',
   annotations: READ,
-  input: z.object({ project_id: ProjectId }),
+  input: z.object({
+    project_id: ProjectId,
+    include_images: z.boolean().default(false).describe('Also return each scene image (JPEG, ≤ 512 px) to look at.'),
+  }),
   output: z.object({
     project: ProjectOut,
     estimated_credits: z.int().nullish().describe('Cost of generating it, while proposed.'),
     next_step: z.string(),
   }),
-  async handler({ project_id }, ctx) {
+  async handler({ project_id, include_images }, ctx) {
     const p = await ctx.api.getProject(project_id, { signal: ctx.signal });
     const count = p.scenes?.length ?? p.num_scenes ?? 0;
     const estimate = p.status === 'proposed' || p.status === 'draft' ? approveCost(count) : null;
@@ -32,10 +35,15 @@ export const getProject = defineTool({
       estimate != null ? `Generating it would cost about ${estimate} credits.` : '',
       `Next: ${next}`,
     ].filter(Boolean);
+    // Loaded only when asked: it brings the image decoder.
+    const shown = include_images
+      ? await (await import('../media/scene-images.js')).sceneImages(p.scenes ?? [], ctx.signal)
+      : undefined;
     return {
       structured: { project: p, estimated_credits: estimate, next_step: next },
-      text: text.join('\n'),
+      text: [...text, ...(shown?.lines ?? [])].join('\n'),
       links: [projectLink(p)],
+      ...(shown?.images.length && { images: shown.images }),
     };
   },
 });
