@@ -793,6 +793,8 @@ describe('cancellation', () => {
 
   it('aborting a hung GET rejects promptly, with no retry', async () => {
     const c = client({ timeouts: { headersMs: 10_000 } });
+    const hangs = () => sb.requests().filter((r) => r.fault === 'hang').length;
+    const hungBefore = hangs();
     sb.injectFault({ method: 'GET', fault: { kind: 'hang', when: 'before' } });
     const ac = new AbortController();
     const started = Date.now();
@@ -802,6 +804,11 @@ describe('cancellation', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(e.aborted).toBe(true);
     expect(delays).toEqual([]);
+    // Under CPU load the aborted request can reach the sandbox only now: wait for it here, or the
+    // next test would count it as its own.
+    for (let i = 0; i < 500 && hangs() === hungBefore; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   });
 
   it('aborting during a retry wait stops the retries', async () => {
