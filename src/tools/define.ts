@@ -7,8 +7,8 @@ import type { z } from 'zod';
 import type { SceneProjectsApi } from '../api/contract.js';
 import type { CreditBudget, QuoteSigner } from '../consent/index.js';
 import type { ProjectFollower } from '../live/follower.js';
-import { portableSchema } from './json-schema.js';
 import type { ImageBlock } from '../media/scene-images.js';
+import { portableSchema } from './json-schema.js';
 
 /** What a tool does to the world. Read-only mode reads annotations.readOnlyHint, which must agree. */
 export type ToolEffect = 'read' | 'write' | 'spend';

@@ -15,7 +15,10 @@ export const getProject = defineTool({
   annotations: READ,
   input: z.object({
     project_id: ProjectId,
-    include_images: z.boolean().default(false).describe('Also return each scene image (JPEG, ≤ 512 px) to look at.'),
+    include_images: z
+      .boolean()
+      .default(false)
+      .describe('Also return each scene image (JPEG, ≤ 512 px) to look at.'),
   }),
   output: z.object({
     project: ProjectOut,
