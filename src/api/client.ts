@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { VERSION } from '../version.js';
+import { bodyKind, parseJson } from './answer-body.js';
 import { ReadCoalescer } from './coalesce.js';
 import type { CallOptions, SceneProjectsApi, SpendOutcome } from './contract.js';
 import {
@@ -22,7 +23,6 @@ import {
   type Log,
   type LogLevel,
   LostAnswer,
-  parseJson,
   type RequestInit,
   UpstreamExchange,
 } from './exchange.js';
@@ -43,7 +43,7 @@ import {
   ProjectStatusResponse,
   RegenerateRequest,
   type RegenerateResponse,
-  Scene,
+  SceneAnswer,
   SceneId,
   SceneNumber,
   SceneUpdateRequest,
@@ -73,8 +73,6 @@ export interface ClientOptions {
   sleep?: Sleep;
   /** Injectable for tests: jitter source in [0, 1). */
   random?: () => number;
-  /** Injectable for tests: "now" in ms, compared with the service's `updated_at` when reconciling. */
-  now?: () => number;
   /** Waits between re-reads when a lost spend does not show on the project yet (default 1, 2, 4 s). */
   recheckDelaysMs?: number[];
   userAgent?: string;
@@ -115,7 +113,6 @@ export class SceneProjectsClient implements SceneProjectsApi {
       policy,
       sleep: opts.sleep ?? defaultSleep,
       random: opts.random ?? Math.random,
-      now: opts.now ?? Date.now,
       log: this.log,
     });
   }
@@ -136,10 +133,7 @@ export class SceneProjectsClient implements SceneProjectsApi {
     }
     const parsed = Project.safeParse(parseJson(ex.res.text));
     if (parsed.success) return parsed.data;
-    throw createStoryLost(
-      ctx,
-      new LostAnswer(`the answer (HTTP ${ex.res.status}) could not be read`, ex.sentAt, false, true),
-    );
+    throw createStoryLost(ctx, unreadable(ex));
   }
 
   async listProjects(query: ListProjectsQuery = {}, opts: CallOptions = {}) {
@@ -169,13 +163,13 @@ export class SceneProjectsClient implements SceneProjectsApi {
     const body = this.check(ctx, SceneUpdateRequest, patch);
     const ex = await this.write(exchange, ctx, { body }, opts.signal);
     const json = parseJson(ex.res.text);
-    const scene = Scene.safeParse(json);
+    const scene = SceneAnswer.safeParse(json);
     if (scene.success) return scene.data;
     // Tolerate a service that answers the whole project instead of the scene.
     const project = Project.safeParse(json);
     const found = project.success ? project.data.scenes?.find((s) => s.id === sceneId) : undefined;
     if (found) return found;
-    throw unexpectedAnswer(ctx, ex.res.status, 'not a scene');
+    throw unexpectedAnswer(ctx, ex.res.status, `not a scene: ${bodyKind(ex.res)}`);
   }
 
   async approveProject(
@@ -254,6 +248,10 @@ export class SceneProjectsClient implements SceneProjectsApi {
     }
   }
 
+  /**
+   * A POST that may spend. The project is read first, so that if the answer is lost the project read
+   * back afterwards can be compared with how it was, by the service's own markers.
+   */
   private async spendingPost(
     ctx: OpContext,
     body: unknown,
@@ -261,23 +259,25 @@ export class SceneProjectsClient implements SceneProjectsApi {
     judge: SpendJudge,
   ): Promise<SpendAnswer> {
     const exchange = this.ready(ctx);
+    const id = ctx.projectId!;
+    const before = await this.getProject(id, signal ? { signal } : {}).catch(() => undefined);
     let lost: LostAnswer;
     try {
       const ex = await this.write(exchange, ctx, { body }, signal);
       const parsed = ActionResponse.safeParse(parseJson(ex.res.text));
       if (parsed.success) return parsed.data;
-      lost = new LostAnswer(`the answer (HTTP ${ex.res.status}) could not be read`, ex.sentAt, false, true);
+      lost = unreadable(ex);
     } catch (e) {
       if (!(e instanceof LostAnswer)) throw e;
       lost = e;
     }
     const deps = {
-      readProject: (id: number, s: AbortSignal | undefined) => this.getProject(id, s ? { signal: s } : {}),
+      readProject: (pid: number, s: AbortSignal | undefined) => this.getProject(pid, s ? { signal: s } : {}),
       pause: (c: OpContext, ms: number, s: AbortSignal | undefined) => exchange.pause(c, ms, s),
       recheckDelaysMs: this.recheckDelaysMs,
       log: this.log,
     };
-    return reconcileSpend(deps, ctx, lost, signal, judge);
+    return reconcileSpend(deps, { ctx, lost, before, judge }, signal);
   }
 
   private ready(ctx: OpContext): UpstreamExchange {
@@ -302,13 +302,18 @@ export class SceneProjectsClient implements SceneProjectsApi {
   private parse<S extends z.ZodType>(ctx: OpContext, ex: Exchanged, schema: S, what: string): z.output<S> {
     const r = schema.safeParse(parseJson(ex.res.text));
     if (r.success) return r.data;
-    throw unexpectedAnswer(ctx, ex.res.status, what);
+    throw unexpectedAnswer(ctx, ex.res.status, `${what}: ${bodyKind(ex.res)}`);
   }
 }
 
 /** Creates a client. See `ClientOptions`. */
 export function createApiClient(opts: ClientOptions = {}): SceneProjectsClient {
   return new SceneProjectsClient(opts);
+}
+
+/** A 2xx answer whose body is not what the call answers: its outcome is as unknown as a lost one. */
+function unreadable(ex: Exchanged): LostAnswer {
+  return new LostAnswer(`the service answered HTTP ${ex.res.status} with ${bodyKind(ex.res)}`, false, true);
 }
 
 function projectCtx(

@@ -4,6 +4,8 @@
  * budget), a POST only when it provably never reached the server. A POST whose fate is unknown comes
  * out as a `LostAnswer` for the caller to reconcile; every other failure as an `ApiError`.
  */
+
+import { parseJson } from './answer-body.js';
 import {
   abortedError,
   type HttpErrorExtra,
@@ -33,8 +35,6 @@ export type Log = (level: LogLevel, message: string) => void;
 export class LostAnswer implements LostFacts {
   constructor(
     readonly why: string,
-    /** Our clock when the last attempt was sent. */
-    readonly sentAt: number,
     readonly aborted = false,
     readonly accepted = false,
   ) {}
@@ -42,8 +42,6 @@ export class LostAnswer implements LostFacts {
 
 export interface Exchanged {
   res: RawResponse;
-  /** Our clock when the answered attempt was sent. */
-  sentAt: number;
 }
 
 export interface ExchangeDeps {
@@ -56,7 +54,6 @@ export interface ExchangeDeps {
   policy: RetryPolicy;
   sleep: Sleep;
   random: () => number;
-  now: () => number;
   log: Log;
 }
 
@@ -64,6 +61,9 @@ export interface RequestInit {
   query?: Record<string, unknown>;
   body?: unknown;
 }
+
+/** Operations whose outcome must be learned from the project when their answer is lost. */
+const SPENDING = new Set(['approve', 'regenerate', 'upscale']);
 
 /** Statuses worth another try for a request that may be repeated. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -85,13 +85,12 @@ export class UpstreamExchange {
       tries.count += 1;
       if (signal?.aborted) throw abortedError(ctx);
       const started = Date.now();
-      const sentAt = this.deps.now();
       let res: RawResponse;
       try {
         res = await this.deps.transport.send(request);
       } catch (err) {
         tries.usedMs += Date.now() - started;
-        const delay = this.afterTransportFailure(ctx, this.asTransportError(err), tries, sentAt);
+        const delay = this.afterTransportFailure(ctx, this.asTransportError(err), tries);
         await this.waitBeforeRetry(ctx, delay, tries, signal);
         continue;
       }
@@ -100,8 +99,8 @@ export class UpstreamExchange {
         'debug',
         `${ctx.method} ${ctx.path} → ${res.status} (${Date.now() - started} ms, attempt ${tries.count})`,
       );
-      if (res.status >= 200 && res.status < 300) return { res, sentAt };
-      const delay = this.afterErrorStatus(ctx, res, tries, sentAt);
+      if (res.status >= 200 && res.status < 300) return { res };
+      const delay = this.afterErrorStatus(ctx, res, tries);
       if (delay === undefined) throw await this.statusFailure(ctx, res, tries, signal);
       await this.waitBeforeRetry(ctx, delay, tries, signal);
     }
@@ -141,12 +140,12 @@ export class UpstreamExchange {
   }
 
   /** The delay before the next attempt, or throws: a `LostAnswer` for a POST that may have landed. */
-  private afterTransportFailure(ctx: OpContext, e: TransportError, tries: Attempts, sentAt: number): number {
+  private afterTransportFailure(ctx: OpContext, e: TransportError, tries: Attempts): number {
     const isPost = ctx.method === 'POST';
     const why = reasonWords(e, this.deps.timeouts);
     this.deps.log('debug', `${ctx.method} ${ctx.path} failed: ${why} (attempt ${tries.count})`);
     if (e.reason === 'aborted') {
-      if (e.phase === 'sent' && isPost) throw new LostAnswer(why, sentAt, true);
+      if (e.phase === 'sent' && isPost) throw new LostAnswer(why, true);
       throw abortedError(ctx);
     }
     if (e.transient && (!isPost || e.phase === 'connect')) {
@@ -159,17 +158,12 @@ export class UpstreamExchange {
         return delay;
       }
     }
-    if (isPost && e.phase === 'sent') throw new LostAnswer(why, sentAt);
+    if (isPost && e.phase === 'sent') throw new LostAnswer(why);
     throw networkError(ctx, e, why, tries.count, this.deps.shownBaseUrl);
   }
 
   /** The delay before the next attempt after an error status, or undefined to give up; throws a `LostAnswer` where a spend may hide. */
-  private afterErrorStatus(
-    ctx: OpContext,
-    res: RawResponse,
-    tries: Attempts,
-    sentAt: number,
-  ): number | undefined {
+  private afterErrorStatus(ctx: OpContext, res: RawResponse, tries: Attempts): number | undefined {
     const isPost = ctx.method === 'POST';
     if (!isPost && RETRYABLE_STATUS.has(res.status)) {
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
@@ -185,10 +179,10 @@ export class UpstreamExchange {
         return delay;
       }
     }
-    if (isPost && (ctx.op === 'approve' || ctx.op === 'regenerate') && res.status >= 500) {
+    if (isPost && SPENDING.has(ctx.op) && res.status >= 500) {
       // A server or gateway error may hide a request the service did handle (a 500 after the charge,
-      // a 524 while the origin still works): learn the truth before saying anything.
-      throw new LostAnswer(`the service answered HTTP ${res.status}`, sentAt);
+      // a 502 from a proxy while the origin still works): learn the truth before saying anything.
+      throw new LostAnswer(`the service answered HTTP ${res.status}`);
     }
     return undefined;
   }
@@ -242,16 +236,6 @@ export class UpstreamExchange {
     } catch {
       return undefined;
     }
-  }
-}
-
-/** The body as JSON, or undefined when it is empty or not JSON. */
-export function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

@@ -11,4 +11,3 @@ export { ApiError, type ApiErrorInit, type FieldError, isApiError, type SceneRef
 export { DEFAULT_TIMEOUTS, type Timeouts } from './http.js';
 export { redact, sanitize } from './redact.js';
 export { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, type Sleep } from './retry.js';
-export { CLOCK_SKEW_MS } from './spend-evidence.js';

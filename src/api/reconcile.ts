@@ -1,10 +1,11 @@
 /**
- * After a spending POST whose answer was lost: read the project back and let the operation's own
- * judge say whether the work began. "Not visible" is never taken as "not done": the project is read
+ * After a spending POST whose answer was lost or unreadable (a reset, a timeout, a 5xx, an HTML page
+ * with 200): read the project back and let the operation's own judge compare it with the reading
+ * taken just before the request. "Not visible" is never taken as "not done": the project is read
  * again a few times, and what still does not show is reported as unknown, never as "not charged".
  */
 import type { SpendOutcome } from './contract.js';
-import { ApiError, describeOp, type OpContext, spendNotShown, spendUndetermined } from './errors/index.js';
+import { ApiError, type OpContext, spendNotShown, spendUndetermined } from './errors/index.js';
 import type { Log, LostAnswer } from './exchange.js';
 import type { ActionResponse, Project } from './schemas.js';
 
@@ -14,8 +15,16 @@ export interface SpendEvidence {
   how: string;
 }
 
-/** One judge per operation: does this reading of the project show the work began? */
-export type SpendJudge = (project: Project, lost: LostAnswer) => SpendEvidence;
+/** One judge per operation: does the project, compared with its reading before the request, show the work began? */
+export type SpendJudge = (after: Project, before: Project | undefined, ctx: OpContext) => SpendEvidence;
+
+/** The request, its fate, and the project as it was just before it was sent (if it could be read). */
+export interface LostSpend {
+  ctx: OpContext;
+  lost: LostAnswer;
+  before: Project | undefined;
+  judge: SpendJudge;
+}
 
 export interface ReconcileDeps {
   readProject: (projectId: number, signal: AbortSignal | undefined) => Promise<Project>;
@@ -29,24 +38,22 @@ export type Reconciled = SpendOutcome<ActionResponse>;
 
 export async function reconcileSpend(
   deps: ReconcileDeps,
-  ctx: OpContext,
-  lost: LostAnswer,
+  spend: LostSpend,
   signal: AbortSignal | undefined,
-  judge: SpendJudge,
 ): Promise<Reconciled> {
+  const { ctx, lost } = spend;
   const id = ctx.projectId!;
   const free = ctx.op === 'upscale';
   deps.log('warn', `${ctx.method} ${ctx.path}: answer lost (${lost.why}); reading the project back`);
   const first = await readBack(deps, id, lost, signal);
-  if (lost.accepted) return acceptedUnreadable(ctx, lost, first.project);
   if (!first.project) {
     throw spendUndetermined(ctx, lost, `reading the project back failed too (${first.failure})`);
   }
   let project = first.project;
-  let verdict = judge(project, lost);
+  let verdict = spend.judge(project, spend.before, ctx);
   if (verdict.spent === undefined) throw spendUndetermined(ctx, lost, verdict.how);
-  if (!verdict.spent && !free) {
-    const later = await recheck(deps, ctx, lost, signal, judge);
+  if (!verdict.spent) {
+    const later = await recheck(deps, spend, signal);
     if (later) ({ project, verdict } = later);
   }
   if (!verdict.spent) throw spendNotShown(ctx, lost, verdict.how);
@@ -56,7 +63,7 @@ export async function reconcileSpend(
     status: project.status,
     progress: project.progress ?? null,
     ...(ctx.sceneNumber !== undefined ? { scene_number: ctx.sceneNumber } : {}),
-    message: `The answer was lost (${lost.why}), but the project shows it went through: ${verdict.how}. ${free ? '' : 'Credits were charged once; do not repeat the call. '}Follow it with get_status.`,
+    message: `The answer ${lost.accepted ? 'could not be read' : 'was lost'} (${lost.why}), but the project shows it went through: ${verdict.how}. ${free ? '' : 'Credits were charged once; do not repeat the call. '}Follow it with get_status.`,
     reconciled: { spent: true, how: verdict.how },
   };
 }
@@ -81,11 +88,10 @@ async function readBack(
  */
 async function recheck(
   deps: ReconcileDeps,
-  ctx: OpContext,
-  lost: LostAnswer,
+  spend: LostSpend,
   signal: AbortSignal | undefined,
-  judge: SpendJudge,
 ): Promise<{ project: Project; verdict: SpendEvidence } | undefined> {
+  const { ctx } = spend;
   let last: { project: Project; verdict: SpendEvidence } | undefined;
   for (const wait of deps.recheckDelaysMs) {
     // A cancel here ends the re-checks, not the doubt: it must still come out as spend_unknown.
@@ -96,20 +102,8 @@ async function recheck(
     if (!paused) break;
     const again = await deps.readProject(ctx.projectId!, signal).catch(() => undefined);
     if (!again) continue;
-    last = { project: again, verdict: judge(again, lost) };
+    last = { project: again, verdict: spend.judge(again, spend.before, ctx) };
     if (last.verdict.spent) break;
   }
   return last;
-}
-
-/** The service said yes (2xx); only its body was unreadable. */
-function acceptedUnreadable(ctx: OpContext, lost: LostAnswer, project: Project | undefined): Reconciled {
-  const id = ctx.projectId!;
-  return {
-    id,
-    status: project?.status ?? 'unknown',
-    progress: project?.progress ?? null,
-    message: `The service accepted ${describeOp(ctx.op)} for project ${id} but its answer could not be read. Follow it with get_status.`,
-    reconciled: { spent: ctx.op !== 'upscale', how: `the service answered 2xx; ${lost.why}` },
-  };
 }

@@ -4,8 +4,11 @@
  * What we send is strict: bad input fails here, before any request, with field messages.
  * What we read is lenient (`z.looseObject`, open strings for statuses and steps): the real
  * service may add fields or states at any time, and an unknown one must pass through, not crash us.
+ * Every answer passes `normaliseAnswer` first (numeric strings, fractional progress, zone-less
+ * times); a `scenes` array that is missing stays missing: unknown, never "no scenes".
  */
 import { z } from 'zod';
+import { normaliseAnswer } from './lenient.js';
 
 export const KNOWN_PROJECT_STATUSES = [
   'draft',
@@ -153,7 +156,7 @@ export const Scene = z.looseObject({
 });
 export type Scene = z.infer<typeof Scene>;
 
-export const Project = z.looseObject({
+const ProjectFields = z.looseObject({
   id: z.number(),
   status: z.string(),
   description: str,
@@ -175,7 +178,11 @@ export const Project = z.looseObject({
   created_at: str,
   updated_at: str,
 });
+export const Project = z.preprocess(normaliseAnswer, ProjectFields);
 export type Project = z.infer<typeof Project>;
+
+/** A scene answered on its own (e.g. by an edit). */
+export const SceneAnswer = z.preprocess(normaliseAnswer, Scene);
 
 /** `POST /stories/create` answers a project, possibly still `creating` with no scenes yet. */
 export const CreateStoryResponse = Project;
@@ -191,7 +198,7 @@ export const StatusScene = z.looseObject({
 });
 export type StatusScene = z.infer<typeof StatusScene>;
 
-export const ProjectStatusResponse = z.looseObject({
+const StatusFields = z.looseObject({
   id: z.number(),
   status: z.string(),
   progress: num,
@@ -203,9 +210,10 @@ export const ProjectStatusResponse = z.looseObject({
   credits_used: num,
   error: z.unknown().optional(),
 });
+export const ProjectStatusResponse = z.preprocess(normaliseAnswer, StatusFields);
 export type ProjectStatusResponse = z.infer<typeof ProjectStatusResponse>;
 
-export const ActionResponse = z.looseObject({
+const ActionFields = z.looseObject({
   id: num,
   status: z.string(),
   progress: num,
@@ -213,6 +221,7 @@ export const ActionResponse = z.looseObject({
   scene_number: num,
   credits_charged: num,
 });
+export const ActionResponse = z.preprocess(normaliseAnswer, ActionFields);
 export type ActionResponse = z.infer<typeof ActionResponse>;
 export const ApproveResponse = ActionResponse;
 export type ApproveResponse = ActionResponse;
@@ -229,7 +238,7 @@ export const ProjectList = z
     z.looseObject({ projects: z.array(Project) }).transform((o) => o.projects),
     z.looseObject({ data: z.array(Project) }).transform((o) => o.data),
   ])
-  .pipe(z.array(Project));
+  .pipe(z.array(ProjectFields));
 
 /** FastAPI-style error body: `detail` is a string or a list of `{loc, msg, type}`. */
 export const ErrorBody = z.looseObject({

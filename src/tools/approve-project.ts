@@ -38,7 +38,12 @@ export const approveProject = defineTool({
               : 'Call get_status to see where it is.'),
         );
       }
-      const scenes = p.scenes ?? [];
+      if (!p.scenes) {
+        throw new ToolInputError(
+          `The service's answer for project ${p.id} did not list its scenes, so the cost cannot be worked out. Nothing was spent. Call get_project, then try again.`,
+        );
+      }
+      const scenes = p.scenes;
       const count = scenes.length || (p.num_scenes ?? 0);
       if (!count)
         throw new ToolInputError(`Project ${p.id} has no scenes yet: call get_project, then try again.`);

@@ -27,12 +27,16 @@ export const getProject = defineTool({
   }),
   async handler({ project_id, include_images }, ctx) {
     const p = await ctx.api.getProject(project_id, { signal: ctx.signal });
-    const count = p.scenes?.length ?? p.num_scenes ?? 0;
-    const estimate = p.status === 'proposed' || p.status === 'draft' ? approveCost(count) : null;
+    // No scenes array in the answer: the count is unknown, so there is no estimate (never "0 credits").
+    const count = p.scenes?.length;
+    const estimate =
+      count !== undefined && (p.status === 'proposed' || p.status === 'draft') ? approveCost(count) : null;
     const next = nextStep(p);
     const text = [
       `${statusLine(p)} — ${p.description ?? p.story_idea ?? ''}`.trim(),
-      ...sceneLines(p.scenes, true),
+      ...(p.scenes
+        ? sceneLines(p.scenes, true)
+        : ["Scenes: unknown (the service's answer did not list them)."]),
       p.final_video_url ? `Final video: ${p.final_video_url}` : '',
       p.final_video_url_upscaled ? `Upscaled video: ${p.final_video_url_upscaled}` : '',
       estimate != null ? `Generating it would cost about ${estimate} credits.` : '',

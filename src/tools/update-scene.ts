@@ -58,7 +58,9 @@ export const updateScene = defineTool({
         if (!scene || scene.id == null) {
           const which = scene_number !== undefined ? `scene ${scene_number}` : `scene with id ${scene_id}`;
           throw new ToolInputError(
-            `Project ${project_id} has no ${which} (it has ${project.scenes?.length ?? 0} scenes). Call get_project to see them.`,
+            project.scenes
+              ? `Project ${project_id} has no ${which} (it has ${project.scenes.length} scenes). Call get_project to see them.`
+              : `The service's answer for project ${project_id} did not list its scenes, so ${which} cannot be found. Nothing was changed. Call get_project, then try again.`,
           );
         }
         if (scene_id !== undefined && scene_id !== scene.id) {

@@ -3,7 +3,7 @@
  * one safe next step. A spend is never called "not charged" here: that needs proof we do not have.
  */
 import { ApiError, baseInit, type OpContext } from './api-error.js';
-import { capFirst, describeOp, sceneLabel } from './messages.js';
+import { describeOp, sceneLabel } from './messages.js';
 
 /** What we know of a lost answer. */
 export interface LostFacts {
@@ -17,6 +17,7 @@ export interface LostFacts {
 
 const aborted = (lost: LostFacts) => (lost.aborted ? { aborted: true } : {});
 const verbOf = (ctx: OpContext) => (ctx.op === 'approve' ? 'approve' : 'regenerate');
+const fate = (lost: LostFacts) => `${lost.accepted ? 'could not be read' : 'was lost'} (${lost.why})`;
 const subject = (ctx: OpContext) =>
   `project ${ctx.projectId}${ctx.sceneNumber !== undefined ? `, ${sceneLabel(ctx)}` : ''}`;
 
@@ -24,7 +25,7 @@ export function createStoryLost(ctx: OpContext, lost: LostFacts): ApiError {
   return new ApiError({
     kind: 'unavailable',
     message: lost.accepted
-      ? `The service accepted the story (it answered HTTP 2xx), but its answer could not be read. Call list_projects to find the new project; do not call create_story again.`
+      ? `The service answered creating the story, but its answer could not be read (${lost.why}), so the project may or may not have been created. Do not call create_story again blindly: call list_projects first to see whether it was created.`
       : `The answer to creating the story was lost (${lost.why}), so the project may or may not have been created. Do not call create_story again blindly: call list_projects first to see whether it was created.`,
     hint: 'Call list_projects to see whether the project was created before creating it again.',
     ...baseInit(ctx),
@@ -39,7 +40,7 @@ export function spendUndetermined(ctx: OpContext, lost: LostFacts, because: stri
   if (ctx.op === 'upscale') {
     return new ApiError({
       kind: 'unavailable',
-      message: `The answer to ${what} for project ${id} was lost (${lost.why}), and ${because}, so it is not known whether the upscale started. Nothing is charged for upscaling.`,
+      message: `The answer to ${what} for project ${id} ${fate(lost)}, and ${because}, so it is not known whether the upscale started. Nothing is charged for upscaling.`,
       hint: 'Call get_status: if the project is not upscaling, call upscale again.',
       ...baseInit(ctx),
       ...aborted(lost),
@@ -48,7 +49,7 @@ export function spendUndetermined(ctx: OpContext, lost: LostFacts, because: stri
   const verb = verbOf(ctx);
   return new ApiError({
     kind: 'spend_unknown',
-    message: `The answer to ${what} (${subject(ctx)}) was lost (${lost.why}), and ${because}: could not tell whether credits were charged. Call get_status before trying again — do not ${verb} again blindly.`,
+    message: `The answer to ${what} (${subject(ctx)}) ${fate(lost)}, and ${because}: could not tell whether credits were charged. Call get_status before trying again — do not ${verb} again blindly.`,
     hint: `Call get_status for project ${id} before trying again; do not ${verb} again blindly.`,
     ...baseInit(ctx),
     ...aborted(lost),
@@ -62,15 +63,15 @@ export function spendNotShown(ctx: OpContext, lost: LostFacts, how: string): Api
   if (ctx.op === 'upscale') {
     return new ApiError({
       kind: 'unavailable',
-      message: `${capFirst(what)} for project ${id} did not start: the answer was lost (${lost.why}) and ${how}. Nothing is charged for upscaling; the call can be repeated.`,
-      hint: 'Call upscale again (the service may be having trouble, so perhaps wait a moment).',
+      message: `The answer to ${what} for project ${id} ${fate(lost)}, and the project does not show an upscale yet (${how}). Nothing is charged for upscaling.`,
+      hint: `Call get_status for project ${id}: if it is not upscaling, call upscale again.`,
       ...baseInit(ctx),
     });
   }
   const verb = verbOf(ctx);
   return new ApiError({
     kind: 'spend_unknown',
-    message: `The answer to ${what} (${subject(ctx)}) was lost (${lost.why}), and the project does not show it yet (${how}). The service may still be processing it, so credits may have been charged. Call get_status in a minute before trying again — do not ${verb} again blindly.`,
+    message: `The answer to ${what} (${subject(ctx)}) ${fate(lost)}, and the project does not show it yet (${how}). The service may still be processing it, so credits may have been charged. Call get_status in a minute before trying again — do not ${verb} again blindly.`,
     hint: `Call get_status for project ${id} in a minute; only if it still shows nothing, ${verb} again with a fresh quote.`,
     ...baseInit(ctx),
   });
