@@ -671,14 +671,21 @@ describe('sandbox: faults', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(55);
 
     sb.injectFault({ fault: { kind: 'hang', when: 'after' }, count: 1 });
-    await expect(
-      fetch(`${sb.url}/stories/create`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ person_id: 1, story_idea: IDEA }),
-        signal: AbortSignal.timeout(100),
-      }),
-    ).rejects.toThrow();
+    // The client gives up once the sandbox has handled the request (not after a fixed 100 ms, which a
+    // busy machine may not reach the handler within), through a held controller: an unreferenced
+    // AbortSignal.timeout can be collected before it fires, and the fetch then waits forever.
+    const giveUp = new AbortController();
+    const posted = fetch(`${sb.url}/stories/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ person_id: 1, story_idea: IDEA }),
+      signal: giveUp.signal,
+    });
+    await vi.waitFor(() => expect(sb.requests().at(-1)).toMatchObject({ method: 'POST', fault: 'hang' }), {
+      timeout: 10_000,
+    });
+    giveUp.abort();
+    await expect(posted).rejects.toThrow();
     expect((await call('GET', '/scene-projects')).json).toHaveLength(1);
 
     sb.injectFault({ fault: { kind: 'hang', when: 'before' }, count: 1 });
