@@ -151,7 +151,7 @@ describe('answers that drift from the reference', () => {
     all(withoutScenes);
     const got = await run('get_project', { project_id: id });
     expect(got.isError, got.text).toBe(false);
-    expect(got.structured!.estimated_credits).toBeNull();
+    expect(got.structured!.estimated_credits ?? null).toBeNull();
     expect(got.text).toMatch(/Scenes: unknown/);
     expect(got.text).not.toMatch(/about 0 credits|0 scenes/);
     const before = spent();
