@@ -130,12 +130,25 @@ export const cliLabel: Labeler = (key) => {
 };
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
-const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');
+export const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');
+
+/**
+ * Below this, a token cannot be hidden safely in logs (redacting "T" would mangle every word holding a
+ * T), and no real service issues one so short: such tokens are for a local sandbox only.
+ */
+export const MIN_API_TOKEN_LENGTH = 8;
 
 /** Rules that span settings. Each names the settings to change. */
 function crossCheck(v: SettingValues, label: Labeler, mode: Mode): string | undefined {
   if (v.readOnly && v.tools && !v.tools.some((t) => READ_ONLY_TOOL_NAMES.includes(t))) {
     return `${label('readOnly')} keeps only ${READ_ONLY_TOOL_NAMES.join(', ')}, and ${label('tools')} names none of them: no tool would be offered.`;
+  }
+  const serving = mode === 'stdio' || mode === 'http';
+  if (serving && !v.sandbox && v.apiToken && v.apiToken.length < MIN_API_TOKEN_LENGTH) {
+    const host = new URL(v.apiUrl).hostname;
+    if (!isLoopback(host)) {
+      return `${label('apiToken')} is shorter than ${MIN_API_TOKEN_LENGTH} characters, which no real API token is: set the whole token. (A token this short is accepted only for an API on loopback, such as a local sandbox; ${host} is not.)`;
+    }
   }
   if (mode === 'http' && !isLoopback(v.host) && !v.httpToken) {
     return `Serving HTTP on ${v.host} (not loopback) needs a bearer token: set ${label('httpToken')} (at least 16 characters).`;
@@ -236,7 +249,7 @@ export function helpText(version: string): string {
     '  scene-projects-mcp [options]            serve MCP over stdio (default)',
     '  scene-projects-mcp --http [options]     serve Streamable HTTP at http://HOST:PORT/mcp',
     '  scene-projects-mcp --sandbox            use a local simulated API (no account needed)',
-    `  scene-projects-mcp sandbox [--port ${DEFAULT_SANDBOX_PORT}] [--token T] [--credits ${credits.default}] [--time-scale 1]`,
+    `  scene-projects-mcp sandbox [--port ${DEFAULT_SANDBOX_PORT}] [--token TOKEN] [--credits ${credits.default}] [--time-scale 1]`,
     '                                          run the simulated API alone',
     `  scene-projects-mcp tools [--format ${format.default}|openai|anthropic]`,
     '                                          print the tool definitions',

@@ -142,6 +142,36 @@ describe('validation', () => {
     );
   });
 
+  it('a token under 8 characters is refused for a remote API, without echoing it', () => {
+    for (const env of [
+      { TWIN_API_TOKEN: 'T' },
+      { TWIN_API_TOKEN: 'Tok4567', TWIN_API_URL: 'https://api.example.com/v1' },
+    ]) {
+      let message = '';
+      try {
+        loadConfig([], env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/TWIN_API_TOKEN is shorter than 8 characters.*set the whole token/);
+      expect(message).not.toContain(`"${env.TWIN_API_TOKEN}"`);
+      expect(message).not.toMatch(/\bTok4567\b/);
+    }
+    // An 8-character token, a loopback API (a local sandbox) or --sandbox are fine; so are commands that do not call the API.
+    expect(loadConfig([], { TWIN_API_TOKEN: 'Tok45678' }).api.token).toBe('Tok45678');
+    for (const url of [
+      'http://127.0.0.1:4010/api/v1',
+      'http://localhost:4010/api/v1',
+      'http://[::1]:4010/api/v1',
+    ]) {
+      expect(loadConfig([], { TWIN_API_TOKEN: 'T', TWIN_API_URL: url }).api.token).toBe('T');
+    }
+    expect(loadConfig(['--sandbox'], { TWIN_API_TOKEN: 'T' }).sandbox.enabled).toBe(true);
+    expect(loadConfig(['tools'], { TWIN_API_TOKEN: 'T' }).mode).toBe('tools');
+    expect(() => loadConfig(['--http'], { TWIN_API_TOKEN: 'T' })).toThrow(/shorter than 8/);
+  });
+
   it('a non-loopback host is allowed with an HTTP token', () => {
     const c = loadConfig(['--http', '--host', '0.0.0.0'], { MCP_HTTP_TOKEN: 'a-long-enough-token-123' });
     expect(c.http.token).toBe('a-long-enough-token-123');

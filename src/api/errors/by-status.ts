@@ -81,7 +81,7 @@ function rateLimited(a: Answer): ApiError {
   return new ApiError({
     kind: 'rate_limited',
     message: `The service is rate limiting requests (429) while ${describeOp(a.ctx.op)}${attemptsText(a.extra)}.${nothing} Try again ${when}.`,
-    hint: `Wait, then try again ${when}.`,
+    hint: 'Other calls are refused the same way until then.',
     ...retryAfter(a.extra),
     ...a.base,
   });
@@ -100,7 +100,7 @@ function serverFailure(a: Answer): ApiError {
   return new ApiError({
     kind: 'unavailable',
     message: `The Scene Projects service failed (HTTP ${status}) while ${describeOp(ctx.op)}${attemptsText(a.extra)}.${done} Try again ${when}.`,
-    hint: `The service is having trouble; try again ${when}.`,
+    hint: 'If it keeps failing, the service may be down for a while.',
     ...retryAfter(a.extra),
     ...a.base,
   });
@@ -112,10 +112,12 @@ function refused(a: Answer): ApiError {
   const isState =
     STATE_OPS.includes(ctx.op) && !detail.fields && (status === 409 || isStateDetail(detail.text));
   if (isState) {
-    const ws = wrongStateMessage(ctx, a.extra.projectStatus ?? statusFromDetail(detail.text));
+    const projectStatus = a.extra.projectStatus ?? statusFromDetail(detail.text);
+    const ws = wrongStateMessage(ctx, projectStatus);
     return new ApiError({
       kind: 'wrong_state',
-      message: `${ws.message}${a.quoted}`,
+      // Once the status is named, the service's words only restate the rule: quote them only otherwise.
+      message: `${ws.message}${projectStatus ? '' : a.quoted}`,
       hint: ws.hint,
       ...a.base,
     });

@@ -27,7 +27,7 @@ export function createStoryLost(ctx: OpContext, lost: LostFacts): ApiError {
     message: lost.accepted
       ? `The service answered creating the story, but its answer could not be read (${lost.why}), so the project may or may not have been created. Do not call create_story again blindly: call list_projects first to see whether it was created.`
       : `The answer to creating the story was lost (${lost.why}), so the project may or may not have been created. Do not call create_story again blindly: call list_projects first to see whether it was created.`,
-    hint: 'Call list_projects to see whether the project was created before creating it again.',
+    hint: 'Once it is found, go on with it: get_project shows its scenes.',
     ...baseInit(ctx),
     ...aborted(lost),
   });
@@ -50,7 +50,7 @@ export function spendUndetermined(ctx: OpContext, lost: LostFacts, because: stri
   return new ApiError({
     kind: 'spend_unknown',
     message: `The answer to ${what} (${subject(ctx)}) ${fate(lost)}, and ${because}: could not tell whether credits were charged. Call get_status before trying again — do not ${verb} again blindly.`,
-    hint: `Call get_status for project ${id} before trying again; do not ${verb} again blindly.`,
+    hint: `If get_status shows project ${id} under way, it went through; if nothing has changed after a minute, get a fresh quote.`,
     ...baseInit(ctx),
     ...aborted(lost),
   });
@@ -72,7 +72,7 @@ export function spendNotShown(ctx: OpContext, lost: LostFacts, how: string): Api
   return new ApiError({
     kind: 'spend_unknown',
     message: `The answer to ${what} (${subject(ctx)}) ${fate(lost)}, and the project does not show it yet (${how}). The service may still be processing it, so credits may have been charged. Call get_status in a minute before trying again — do not ${verb} again blindly.`,
-    hint: `Call get_status for project ${id} in a minute; only if it still shows nothing, ${verb} again with a fresh quote.`,
+    hint: `Only if project ${id} still shows nothing then, ${verb} again with a fresh quote.`,
     ...baseInit(ctx),
   });
 }
