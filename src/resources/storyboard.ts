@@ -44,17 +44,29 @@ export function projectView(project: Project, status?: ProjectStatusResponse): P
   return { ...view, storyboard_uri: storyboardUri(project.id), next_step: nextStep(view) };
 }
 
-const esc = (t: string): string => t.replace(/\r?\n+/g, ' ').trim();
-const link = (label: string, url: string | null | undefined) => (url ? `[${label}](${url})` : undefined);
+/**
+ * Text from the project (ideas, prompts, narration, errors) as text: on one line, and with every
+ * character Markdown or HTML would act on escaped, so `# * | [ ] \`` or a tag never format the page.
+ */
+const esc = (t: string): string =>
+  t
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim()
+    .replace(/[\\`*_[\]<>|#~&]/g, '\\$&')
+    .replace(/^(\d+)([.)])/, '$1\\$2')
+    .replace(/^([-+=])/, '\\$1');
+/** Our own link; the URL in angle brackets, with what would end it early percent-encoded. */
+const link = (label: string, url: string | null | undefined) =>
+  url ? `[${label}](<${url.replace(/[<>\s]/g, encodeURIComponent)}>)` : undefined;
 
 export function storyboardMarkdown(p: ProjectView, at: Date = new Date()): string {
   const title = esc(p.description || p.story_idea || p.ideas || `Project ${p.id}`);
   const lines: string[] = [`# Storyboard — project ${p.id}: ${title}`, ''];
   const live =
     p.status === 'generating' || p.status === 'upscaling'
-      ? ` — ${progressMessage(p as unknown as ProjectStatusResponse)}`
+      ? ` — ${esc(progressMessage(p as unknown as ProjectStatusResponse))}`
       : '';
-  lines.push(`**Status:** ${p.status}${live}`);
+  lines.push(`**Status:** ${esc(p.status)}${live}`);
   const idea = p.story_idea ?? p.ideas;
   if (idea) lines.push(`**Story idea:** ${esc(idea)}`);
   if (p.final_video_url) lines.push(`**Final video:** ${link('watch', p.final_video_url)}`);
@@ -74,6 +86,7 @@ export function storyboardMarkdown(p: ProjectView, at: Date = new Date()): strin
       sc.video_status ? `video ${sc.video_status}` : undefined,
     ]
       .filter(Boolean)
+      .map((t) => esc(t!))
       .join(', ');
     lines.push('', `### Scene ${sc.scene_number}${state ? ` — ${state}` : ''}`);
     if (sc.description) lines.push('', esc(sc.description));
