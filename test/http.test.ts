@@ -12,6 +12,7 @@ import { createLogger } from '../src/log.js';
 import { createRuntime, type LiveHooks, type Runtime } from '../src/runtime.js';
 import { TOOL_NAMES } from '../src/tools/index.js';
 import { type HttpServerHandle, startHttpServer } from '../src/transports/http.js';
+import { until } from './helpers/wait.js';
 
 const STORY = 'A lighthouse keeper finds a message in a bottle and sails across a stormy sea to answer it.';
 const TOKEN = 'http-test-token-0123456789abcdef';
@@ -199,16 +200,6 @@ async function perCallClient(url: string): Promise<ToolResult> {
   }
 }
 
-/** Polls a condition with a bound instead of sleeping a fixed time. */
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 afterEach(async () => {
   while (toClose.length) await toClose.pop()!.close();
 });
@@ -239,7 +230,7 @@ describe('both protocol generations over HTTP', () => {
 
     // DELETE ends the session on the server too.
     await c.transport.terminateSession();
-    await until('session removed', async () => (await health(s.base)).sessions === 0);
+    await until(async () => (await health(s.base)).sessions === 0, 'session removed');
   });
 
   it('a 2026-era client does the same statelessly (elicitation as input_required)', async () => {
@@ -404,7 +395,7 @@ describe('legacy sessions', () => {
     expect((await m.client.listTools()).tools).toHaveLength(8);
 
     streams[0]!.abort(); // b is idle again: the next client takes its place
-    await until('an idle session to make room', async () => (await rawInit(s.http.url)).res.status === 200);
+    await until(async () => (await rawInit(s.http.url)).res.status === 200, 'an idle session to make room');
     expect((await listTools(s.http.url, b.sid!)).status).toBe(404);
     expect((await listTools(s.http.url, c.sid!)).status).toBe(200);
     streams[1]!.abort();
@@ -419,7 +410,7 @@ describe('legacy sessions', () => {
       headers: { 'mcp-session-id': a.sid!, 'mcp-protocol-version': '2025-06-18' },
     });
     expect(del.status).toBe(200);
-    await until('slot freed', async () => (await health(s.base)).sessions === 1);
+    await until(async () => (await health(s.base)).sessions === 1, 'slot freed');
   });
 
   it('serves a per-call client (initialize + call, never closing) 300 times in a row with --max-sessions 100', async () => {
@@ -480,7 +471,7 @@ describe('legacy sessions', () => {
     const { sid } = await rawInit(s.http.url);
     expect(sid).toBeTruthy();
     expect((await health(s.base)).sessions).toBe(1);
-    await until('idle session removed', async () => (await health(s.base)).sessions === 0);
+    await until(async () => (await health(s.base)).sessions === 0, 'idle session removed');
     const after = await fetch(s.http.url, {
       method: 'POST',
       headers: { ...JSON_HEADERS, 'mcp-session-id': sid!, 'mcp-protocol-version': '2025-06-18' },
@@ -519,9 +510,9 @@ describe('live hooks', () => {
     const sub = await c.client.listen({ resourceSubscriptions: [uri] });
     expect(opened).toEqual([[uri]]);
     publishers[0]!(uri);
-    await until('update delivered', () => updates.includes(uri));
+    await until(() => updates.includes(uri), 'update delivered');
     await sub.close();
-    await until('listen closed', () => closedCount === 1);
+    await until(() => closedCount === 1, 'listen closed');
   });
 });
 

@@ -10,16 +10,9 @@ import { createRuntime, type Runtime } from '../src/runtime.js';
 import type { Sandbox } from '../src/sandbox/contract.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { serveStdioMode } from '../src/transports/stdio.js';
+import { until } from './helpers/wait.js';
 
 export type Era = 'legacy' | 'modern';
-
-export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 export interface LiveEnv {
   sb: Sandbox;
@@ -150,8 +143,8 @@ export async function followToCompletion(
   while (final.status !== 'completed') {
     await until(
       () => updates.length > seen,
-      Math.max(0, deadline - Date.now()),
       `an update (${updates.length} so far)`,
+      Math.max(0, deadline - Date.now()),
     );
     seen = updates.length;
     const r = await client.readResource({ uri });

@@ -6,7 +6,8 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../src/transports/http.js';
-import { type Era, followToCompletion, type LiveEnv, liveEnv, until, watcherOf } from './live-harness.js';
+import { until } from './helpers/wait.js';
+import { type Era, followToCompletion, type LiveEnv, liveEnv, watcherOf } from './live-harness.js';
 
 describe('subscriptions over HTTP', () => {
   let env: LiveEnv;
@@ -36,7 +37,7 @@ describe('subscriptions over HTTP', () => {
       expect(final.status).toBe('completed');
       const id = final.id as number;
       // Unsubscribing (or closing the listen stream) lets the watcher drop the project.
-      await until(() => watcherOf(env.rt).followers(id) === 0, 3000, 'the watcher to drop the project');
+      await until(() => watcherOf(env.rt).followers(id) === 0, 'the watcher to drop the project', 3000);
     } finally {
       await client.close();
     }

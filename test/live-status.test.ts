@@ -5,6 +5,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './helpers/wait.js';
 import {
   connect,
   type Era,
@@ -13,7 +14,6 @@ import {
   liveEnv,
   proposedProject,
   textOf,
-  until,
   watcherOf,
 } from './live-harness.js';
 
@@ -180,7 +180,7 @@ describe.each<Era>(['legacy', 'modern'])('get_status wait_seconds (%s era)', (er
     const t0 = Date.now();
     ac.abort('the person clicked Stop');
     expect(await settled).toBe('rejected');
-    await until(() => watcher.followers(id) === 0, 1000, 'the wait to end on the server');
+    await until(() => watcher.followers(id) === 0, 'the wait to end on the server', 1000);
     expect(Date.now() - t0).toBeLessThan(500);
   });
 

@@ -4,17 +4,17 @@
  * subscriptions/listen), approves the generation, and receives resources/updated through to
  * `completed`; the resource then reads `completed`. Run `npm run build` first (npm test does).
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
+import { builtCli } from './helpers/dist.js';
 import { type Era, followToCompletion } from './live-harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = `${root}dist/cli.js`;
+const cli = builtCli();
 
-describe.skipIf(!existsSync(cli))('subscriptions over stdio (spawned dist/cli.js)', () => {
+describe('subscriptions over stdio (spawned dist/cli.js)', () => {
   it.each<Era>(['legacy', 'modern'])('%s client receives updates through to completed', async (era) => {
     const transport = new StdioClientTransport({
       command: process.execPath,

@@ -3,7 +3,7 @@
  * the adaptive interval, Retry-After, stopping, touched(), waits (change, timeout, abort,
  * heartbeat) and the runtime's live hooks. No fixed sleeps: tests wait on events and conditions.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/api/errors/index.js';
 import { createApiClient, type SceneProjectsClient } from '../src/api/index.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../src/api/schemas.js';
@@ -12,14 +12,7 @@ import { changeKinds, ProjectWatcher } from '../src/live/watcher.js';
 import { silentLogger } from '../src/log.js';
 import type { Sandbox } from '../src/sandbox/contract.js';
 import { startSandbox } from '../src/sandbox/index.js';
-
-async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { until } from './helpers/wait.js';
 
 /** A stub upstream: answers whatever `next` returns and records when it was asked. */
 function stubApi(first: Partial<ProjectStatusResponse> = {}) {
@@ -122,10 +115,10 @@ describe('coalescing on the sandbox', () => {
     watcher.onChange((c) => {
       if (c.projectId === p.id && c.ended) ended = true;
     });
-    await until(() => watcher.latest(p.id) !== undefined, 5000, 'first snapshot');
+    await until(() => watcher.latest(p.id) !== undefined, 'first snapshot', 5000);
     const release2 = watcher.follow(p.id); // joins: no extra immediate request
     expect(watcher.followers(p.id)).toBe(2);
-    await until(() => ended, 10_000, 'completion');
+    await until(() => ended, 'completion', 10_000);
     const polls = sb.requests().filter((r) => r.path === `/api/v1/scene-projects/${p.id}/status`);
     const gaps = polls.slice(1).map((r, i) => r.at - polls[i]!.at);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(75);
@@ -137,54 +130,46 @@ describe('coalescing on the sandbox', () => {
   });
 });
 
-describe('interval policy (stub upstream)', () => {
-  it('backs off while nothing changes, up to the maximum, and resets on a meaningful change', async () => {
-    const stub = stubApi();
-    // The interval each poll waited for, read from the watcher itself: a timer firing late under CPU
-    // load lengthens one measured gap, never the schedule.
-    const waited: number[] = [];
-    const getStatus = stub.api.getStatus;
-    stub.api.getStatus = (id) => {
-      waited.push(w.intervalOf(7) ?? 0);
-      return getStatus(id);
-    };
-    const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 80, backoff: 2 });
-    const release = w.follow(7);
-    await until(() => stub.calls.length >= 6, 5000, 'six polls');
-    expect(w.intervalOf(7)).toBe(80);
-    const gaps = stub.calls.slice(1).map((t, i) => t - stub.calls[i]!);
-    expect(gaps[0]).toBeGreaterThanOrEqual(9);
-    expect(gaps.at(-1)!).toBeGreaterThanOrEqual(75);
-    for (let i = 0; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThanOrEqual(waited[i + 1]! - 3);
-    for (let i = 2; i < waited.length; i++) expect(waited[i]!).toBeGreaterThanOrEqual(waited[i - 1]!);
-    expect(waited.at(-1)).toBe(80);
+describe('interval policy (stub upstream, fake timers: the production schedule, exact and instant)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const gapsOf = (calls: number[]) => calls.slice(1).map((t, i) => t - calls[i]!);
 
-    const n = stub.calls.length;
+  it('backs off ×1.5 from 1 s up to 15 s while nothing changes, and resets on a meaningful change', async () => {
+    const stub = stubApi();
+    const w = new ProjectWatcher({ api: stub.api });
+    const release = w.follow(7);
+    await vi.advanceTimersByTimeAsync(80_000);
+    expect(gapsOf(stub.calls)).toEqual([1000, 1500, 2250, 3375, 5063, 7595, 11393, 15000, 15000, 15000]);
+    expect(w.intervalOf(7)).toBe(15_000);
+
     stub.set(() => ({ id: 7, status: 'generating', progress: 40, current_step: 'generating_scene_videos' }));
-    await until(() => stub.calls.length > n, 5000, 'the next poll');
-    await until(() => w.intervalOf(7) === 10, 1000, 'interval reset');
+    const n = stub.calls.length;
+    await vi.advanceTimersByTimeAsync(stub.calls.at(-1)! + 15_000 + 1000 + 1500 - Date.now());
+    expect(gapsOf(stub.calls.slice(n - 1))).toEqual([15_000, 1000, 1500]);
     release();
     w.close();
   });
 
-  it('progress alone keeps polling brisk but below the progress cap', async () => {
+  it('progress alone keeps polling brisk: ×1.25 up to the 5 s progress cap', async () => {
     const stub = stubApi();
     let progress = 0;
-    stub.set(() => ({
-      id: 7,
-      status: 'generating',
-      progress: ++progress,
-      current_step: 'generating_scene_images',
-    }));
-    const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 200, progressCapMs: 20 });
+    stub.set(() => ({ id: 7, status: 'generating', progress: ++progress, current_step: 'images' }));
+    const w = new ProjectWatcher({ api: stub.api });
     const release = w.follow(7);
-    await until(() => stub.calls.length >= 8, 5000, 'eight polls');
-    expect(w.intervalOf(7)).toBe(20);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(gapsOf(stub.calls)).toEqual([
+      1000, 1250, 1563, 1954, 2443, 3054, 3818, 4773, 5000, 5000, 5000, 5000,
+    ]);
     release();
     w.close();
   });
 
-  it('honours Retry-After when rate limited', async () => {
+  it('honours Retry-After when rate limited, then goes back to its own pace', async () => {
     const stub = stubApi();
     let limited = true;
     stub.set(() => {
@@ -194,48 +179,70 @@ describe('interval policy (stub upstream)', () => {
           kind: 'rate_limited',
           message: 'slow down',
           hint: 'wait',
-          retryAfterSeconds: 0.3,
+          retryAfterSeconds: 30,
         });
       }
       return { id: 7, status: 'generating', progress: 1, current_step: 'x' };
     });
-    const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 50 });
+    const w = new ProjectWatcher({ api: stub.api });
     const release = w.follow(7);
-    await until(() => stub.calls.length >= 2, 5000, 'the poll after the 429');
-    expect(stub.calls[1]! - stub.calls[0]!).toBeGreaterThanOrEqual(295);
+    await vi.advanceTimersByTimeAsync(32_000);
+    expect(gapsOf(stub.calls)).toEqual([30_000, 1000]);
     release();
     w.close();
   });
 
-  it('gives up a project that is gone after a few answers in a row, until touched', async () => {
+  it('gives up a project that is gone after three answers in a row, until touched', async () => {
     const stub = stubApi();
     stub.set(() => {
       throw new ApiError({ kind: 'not_found', message: 'Project 7 was not found.', hint: 'list_projects' });
     });
-    const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 10 });
+    const w = new ProjectWatcher({ api: stub.api });
     const release = w.follow(7);
-    await until(() => !w.isPolling(7), 5000, 'polling to stop');
-    expect(stub.calls.length).toBe(3);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(gapsOf(stub.calls)).toEqual([15_000, 15_000]);
+    expect(w.isPolling(7)).toBe(false);
     w.touched(7);
-    await until(() => stub.calls.length === 4, 1000, 'touched() to try again');
+    expect(stub.calls).toHaveLength(4);
     release();
     w.close();
   });
 
+  it('a wait with nothing new sends a heartbeat every 8 s and ends at its deadline, unchanged', async () => {
+    const stub = stubApi();
+    const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 60_000, maxIntervalMs: 60_000 });
+    const since = { id: 7, status: 'generating', progress: 10, current_step: 'generating_scene_images' };
+    const beats: number[] = [];
+    const t0 = Date.now();
+    const wait = w.waitForChange(7, {
+      since,
+      timeoutMs: 30_000,
+      onSnapshot: () => beats.push(Date.now() - t0),
+    });
+    await vi.advanceTimersByTimeAsync(30_000);
+    const r = await wait;
+    expect(r.changed).toBe(false);
+    expect(beats).toEqual([8000, 16_000, 24_000]);
+    expect(stub.calls).toHaveLength(0); // the seed spared the immediate poll; the next is 60 s away
+    w.close();
+  });
+});
+
+describe('interval policy (stub upstream)', () => {
   it('stops at the end (upscaling is not an end) and touched() polls again at once', async () => {
     const stub = stubApi({ status: 'upscaling', current_step: 'upscaling_final_video' });
     const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 20 });
     const release = w.follow(7);
-    await until(() => stub.calls.length >= 3, 5000, 'polls while upscaling');
+    await until(() => stub.calls.length >= 3, 'polls while upscaling', 5000);
     expect(w.isPolling(7)).toBe(true);
     stub.set(() => ({ id: 7, status: 'completed', progress: 100, final_video_url: 'http://x/final.mp4' }));
-    await until(() => w.latest(7)?.snapshot.status === 'completed', 5000, 'completed');
-    await until(() => !w.isPolling(7), 1000, 'the loop to stop');
+    await until(() => w.latest(7)?.snapshot.status === 'completed', 'completed', 5000);
+    await until(() => !w.isPolling(7), 'the loop to stop', 1000);
     const n = stub.calls.length;
     stub.set(() => ({ id: 7, status: 'generating', progress: 5, current_step: 'generating_scene_videos' }));
     w.touched(7); // e.g. regenerate_scene
     expect(stub.calls.length).toBe(n + 1);
-    await until(() => w.latest(7)?.snapshot.status === 'generating', 1000, 'generating again');
+    await until(() => w.latest(7)?.snapshot.status === 'generating', 'generating again', 1000);
     expect(w.isPolling(7)).toBe(true);
     release();
     expect(w.isPolling(7)).toBe(false);
@@ -248,12 +255,12 @@ describe('interval policy (stub upstream)', () => {
     stub.set(() => new Promise<ProjectStatusResponse>((r) => (answer = r)));
     const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 10, maxIntervalMs: 20 });
     const release = w.follow(7);
-    await until(() => !!answer, 1000, 'the first poll to be in flight');
+    await until(() => !!answer, 'the first poll to be in flight', 1000);
     // regenerate_scene went through while that read was on its way: its answer predates the change.
     stub.set(() => ({ id: 7, status: 'generating', progress: 5, current_step: 'generating_scene_videos' }));
     w.touched(7);
     answer!({ id: 7, status: 'completed', progress: 100, final_video_url: 'http://x/final.mp4' });
-    await until(() => w.latest(7)?.snapshot.status === 'generating', 1000, 'the regeneration to be seen');
+    await until(() => w.latest(7)?.snapshot.status === 'generating', 'the regeneration to be seen', 1000);
     expect(w.isPolling(7)).toBe(true);
     release();
     w.close();
@@ -264,16 +271,16 @@ describe('interval policy (stub upstream)', () => {
     const w = new ProjectWatcher({ api: stub.api, minIntervalMs: 40, maxIntervalMs: 40 });
     const a = w.follow(7);
     const b = w.follow(7);
-    await until(() => stub.calls.length >= 1, 1000, 'first poll');
+    await until(() => stub.calls.length >= 1, 'first poll', 1000);
     expect(stub.calls.length).toBe(1); // two followers, one request
     a();
     expect(w.isPolling(7)).toBe(true);
     b();
-    await until(() => !w.isPolling(7), 1000, 'idle');
+    await until(() => !w.isPolling(7), 'idle', 1000);
     const n = stub.calls.length;
     const c = w.follow(7);
     expect(stub.calls.length).toBe(n); // no immediate request: the interval is kept
-    await until(() => stub.calls.length > n, 1000, 'the scheduled poll');
+    await until(() => stub.calls.length > n, 'the scheduled poll', 1000);
     c();
     w.close();
   });
@@ -301,27 +308,6 @@ describe('waitForChange', () => {
     expect(r.snapshot.current_step).toBe('generating_scene_videos');
     expect(seen).toEqual([11, 12, 13, 50]);
     expect(w.followers(7)).toBe(0);
-    w.close();
-  });
-
-  it('times out with changed=false, sending heartbeats meanwhile', async () => {
-    const stub = stubApi();
-    const w = new ProjectWatcher({
-      api: stub.api,
-      minIntervalMs: 5000,
-      maxIntervalMs: 5000,
-      heartbeatMs: 40,
-    });
-    const since = { id: 7, status: 'generating', progress: 10, current_step: 'generating_scene_images' };
-    let beats = 0;
-    const t0 = Date.now();
-    const r = await w.waitForChange(7, { since, timeoutMs: 300, onSnapshot: () => beats++ });
-    const took = Date.now() - t0;
-    expect(r.changed).toBe(false);
-    expect(took).toBeGreaterThanOrEqual(295);
-    expect(took).toBeLessThan(1000);
-    expect(beats).toBeGreaterThanOrEqual(4);
-    expect(stub.calls.length).toBe(0); // the seed spared the immediate poll; the next is 5 s away
     w.close();
   });
 
@@ -371,7 +357,7 @@ describe('live hooks', () => {
       'other://thing',
     ]);
     expect(layer.watcher.followers(7)).toBe(1); // one follow per listen, whatever the number of its URIs
-    await until(() => published.length >= 4, 2000, 'updates');
+    await until(() => published.length >= 4, 'updates', 2000);
     expect(published.slice(0, 2)).toEqual([
       'scene-projects://projects/7',
       'scene-projects://projects/7/storyboard',

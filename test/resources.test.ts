@@ -6,6 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './helpers/wait.js';
 import {
   connect,
   type Era,
@@ -13,7 +14,6 @@ import {
   type LiveEnv,
   liveEnv,
   proposedProject,
-  until,
   watcherOf,
 } from './live-harness.js';
 
@@ -155,13 +155,13 @@ describe.each<Era>(['legacy', 'modern'])('resources and prompts (%s era)', (era)
     } else {
       await conn.client.subscribeResource({ uri });
     }
-    await until(() => watcher.followers(id) === 1, 2000, 'the watcher to follow the project');
+    await until(() => watcher.followers(id) === 1, 'the watcher to follow the project', 2000);
     // Re-read on each update, as a host would, until the resource says completed.
     let reads = 0;
     let seen = 0;
     const deadline = Date.now() + 10_000;
     while (!completed) {
-      await until(() => updates.length > seen || Date.now() > deadline, 11_000, 'an update');
+      await until(() => updates.length > seen || Date.now() > deadline, 'an update', 11_000);
       if (Date.now() > deadline) throw new Error(`no completion; updates: ${updates.length}`);
       seen = updates.length;
       const p = JSON.parse(text(await conn.client.readResource({ uri })));
@@ -177,12 +177,12 @@ describe.each<Era>(['legacy', 'modern'])('resources and prompts (%s era)', (era)
     // The end is logged to this connection at info.
     await until(
       () => logs.some((d) => (d as { message?: string }).message === 'generation completed'),
-      2000,
       'the log',
+      2000,
     );
     if (sub) await sub.close();
     else await conn.client.unsubscribeResource({ uri });
-    await until(() => watcher.followers(id) === 0, 2000, 'the watcher to drop the project');
+    await until(() => watcher.followers(id) === 0, 'the watcher to drop the project', 2000);
   });
 
   it('unfollows everything when the connection closes', async () => {
@@ -192,9 +192,9 @@ describe.each<Era>(['legacy', 'modern'])('resources and prompts (%s era)', (era)
     if (era === 'modern') await c.client.listen({ resourceSubscriptions: [uri] });
     else await c.client.subscribeResource({ uri });
     const watcher = watcherOf(env.rt);
-    await until(() => watcher.followers(id) === 1, 2000, 'follow');
+    await until(() => watcher.followers(id) === 1, 'follow', 2000);
     await c.close();
-    await until(() => watcher.followers(id) === 0, 2000, 'unfollow on close');
+    await until(() => watcher.followers(id) === 0, 'unfollow on close', 2000);
   });
 });
 

@@ -15,6 +15,7 @@ import { createRuntime } from '../src/runtime.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/index.js';
 import { createSceneTools } from '../src/surfaces/library.js';
 import { call, connect, STORY, text } from './helpers/mcp.js';
+import { until } from './helpers/wait.js';
 
 /**
  * - `error500`: forward the spend, then answer 500 (the service charged, then failed);
@@ -146,12 +147,6 @@ async function approveWithConsent(c: Awaited<ReturnType<typeof connect>>, id: nu
     quote_token: quote.quote_token,
     max_credits: quote.credits,
   });
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setImmediate(r));
-  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
 const charged = (sb: Sandbox) => sb.ledger().entries.filter((e) => e.kind === 'approve').length;

@@ -2,15 +2,12 @@
  * The built server as a host starts it: a child process over stdio. Needs `dist/` (npm test builds first).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
+import { builtCli } from './helpers/dist.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-if (!existsSync(CLI))
-  throw new Error('dist/cli.js is missing: run `npm run build` (npm test does it for you).');
+const CLI = builtCli();
 
 const open: Client[] = [];
 afterEach(async () => {

@@ -19,7 +19,9 @@ export const DEFAULT_PACE: PollPace = { minMs: 1000, maxMs: 15_000, progressCapM
 export type PollOutcome = 'changed' | 'progress' | 'unchanged' | 'failed';
 
 export function nextInterval(current: number, outcome: PollOutcome, pace: PollPace): number {
-  const grown = (factor: number, cap: number) => Math.max(pace.minMs, Math.min(current * factor, cap));
+  // Whole milliseconds: timers have no finer grain, and schedules stay exact to test.
+  const grown = (factor: number, cap: number) =>
+    Math.round(Math.max(pace.minMs, Math.min(current * factor, cap)));
   switch (outcome) {
     case 'changed':
       return pace.minMs;
