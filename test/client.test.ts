@@ -820,11 +820,12 @@ describe('cancellation', () => {
         return Promise.reject(signal?.reason);
       },
     });
-    sb.injectFault({ method: 'GET', fault: { kind: 'status', status: 503 } });
-    const before = sb.requests().length;
-    const e = await failure(c.listProjects(undefined, { signal: ac.signal }));
+    // A path of its own: a request of an earlier test that reaches the sandbox late is not counted.
+    sb.injectFault({ method: 'GET', path: /\/424242$/, fault: { kind: 'status', status: 503 } });
+    const e = await failure(c.getProject(424242, { signal: ac.signal }));
     expect(e.aborted).toBe(true);
-    expect(sb.requests().length - before).toBe(1);
+    expect(delays).toHaveLength(1);
+    expect(count('GET', /\/scene-projects\/424242$/)).toBe(1);
   });
 
   it('aborting an approve in flight: spend_unknown, never a blind retry', async () => {

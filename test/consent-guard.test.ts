@@ -22,6 +22,7 @@ import {
   sandboxRuntime,
   text,
 } from './helpers/mcp.js';
+import { until } from './helpers/wait.js';
 
 const open: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {
@@ -58,12 +59,6 @@ async function narrationOf(c: Connected, id: number, scene: number): Promise<str
     r.structuredContent!.project as { scenes: { scene_number: number; narration_text: string }[] }
   ).scenes;
   return scenes.find((s) => s.scene_number === scene)!.narration_text;
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setImmediate(r));
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
 const accept = () => ({ action: 'accept' as const, content: { confirm: true } });
