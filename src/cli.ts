@@ -3,6 +3,7 @@
  * Entry point: read flags and environment, pick the mode, start it. Heavy modules load only in the
  * mode that needs them, so the stdio server starts fast.
  */
+import { shownUrl } from './api/redact.js';
 import { type Config, ConfigError, helpText, loadConfig } from './config.js';
 import { VERSION } from './runtime.js';
 
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
       const { startPreview } = await import('./app/preview.js');
       const preview = await startPreview(config);
       process.stdout.write(
-        `Storyboard preview: ${preview.url}\n${preview.live ? `On ${preview.rt.config.api.url}: clicks on a figure spend real credits.` : 'On the sandbox: no real credits are spent.'} Ctrl+C stops it.\n`,
+        `Storyboard preview: ${preview.url}\n${preview.live ? `On ${shownUrl(preview.rt.config.api.url)}: clicks on a figure spend real credits.` : 'On the sandbox: no real credits are spent.'} Ctrl+C stops it.\n`,
       );
       const stop = () => void preview.close().finally(() => process.exit(0));
       process.once('SIGINT', stop);

@@ -2,6 +2,7 @@
  * Process logs. Everything goes to stderr: in stdio mode stdout is the JSON-RPC channel.
  * Every line passes through `redact` so that a secret handed to `registerSecret` never appears.
  */
+import { redact, registerSecret } from './api/redact.js';
 import { cleanText } from './clean-text.js';
 
 /** Longer lines are cut: a log line is for reading, and a huge input must not become a huge log. */
@@ -10,17 +11,12 @@ const MAX_LINE = 4000;
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-const secrets = new Set<string>();
+/** Configured secrets (tokens, keys) are registered once and removed from every line; see api/redact.ts. */
+export { registerSecret };
 
-/** Secrets shorter than 4 characters would blank out ordinary words; they are too weak to matter here. */
-export function registerSecret(secret: string | undefined): void {
-  if (secret && secret.length >= 4) secrets.add(secret);
-}
-
+/** `text` with every registered secret and any bearer credential replaced. */
 export function redactSecrets(text: string): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1[redacted]');
+  return redact(text);
 }
 
 export interface Logger {

@@ -4,6 +4,7 @@
  * cheap and per connection (stdio, 2025 HTTP sessions) or per request (2026 HTTP); this is not.
  */
 import type { SceneProjectsApi } from './api/contract.js';
+import { urlSecrets } from './api/redact.js';
 import type { Config } from './config.js';
 import { CreditBudget, QuoteSigner } from './consent/index.js';
 import { accountKey, type LockStore, MemoryLockStore } from './consent/project-lock.js';
@@ -57,6 +58,7 @@ export { VERSION } from './version.js';
 export async function createRuntime(config: Config, o: RuntimeOverrides = {}): Promise<Runtime> {
   const logger = o.logger ?? createLogger(config.logLevel);
   registerSecret(config.api.token);
+  for (const secret of urlSecrets(config.api.url)) registerSecret(secret);
   registerSecret(config.http.token);
   registerSecret(config.consent.quoteKey);
 

@@ -28,7 +28,7 @@ import {
 } from './exchange.js';
 import { DEFAULT_TIMEOUTS, HttpTransport, type Timeouts } from './http.js';
 import { reconcileSpend, type SpendJudge } from './reconcile.js';
-import { redact } from './redact.js';
+import { redact, shownUrl, urlSecrets } from './redact.js';
 import { DEFAULT_RETRY, defaultSleep, type RetryPolicy, type Sleep } from './retry.js';
 import {
   ActionResponse,
@@ -100,15 +100,17 @@ export class SceneProjectsClient implements SceneProjectsApi {
     policy.maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
     this.recheckDelaysMs = opts.recheckDelaysMs ?? RECHECK_DELAYS_MS;
     const token = opts.token?.trim();
-    this.log = clientLog(opts.logger, token);
+    const secrets = [token ?? '', ...urlSecrets(this.baseUrl)].filter(Boolean);
+    this.log = clientLog(opts.logger, secrets);
     this.tokenProblem = tokenProblem(token);
     if (this.tokenProblem || !token) return;
-    this.transport = new HttpTransport(this.baseUrl, timeouts, token);
+    this.transport = new HttpTransport(this.baseUrl, timeouts, secrets);
     this.exchange = new UpstreamExchange({
       transport: this.transport,
       token,
+      secrets,
       userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
-      shownBaseUrl: this.baseUrl,
+      shownBaseUrl: shownUrl(this.baseUrl),
       timeouts,
       policy,
       sleep: opts.sleep ?? defaultSleep,
@@ -334,12 +336,12 @@ function tokenProblem(token: string | undefined): string | undefined {
 }
 
 /** Log lines, redacted; a broken logger must not break a call. */
-function clientLog(logger: Logger | undefined, token: string | undefined): Log {
+function clientLog(logger: Logger | undefined, secrets: readonly string[]): Log {
   return (level: LogLevel, message: string) => {
     if (!logger) return;
     if (level === 'debug' && logger.level !== undefined && logger.level !== 'debug') return;
     try {
-      logger[level](redact(message, token));
+      logger[level](redact(message, secrets));
     } catch {
       // ignored on purpose
     }

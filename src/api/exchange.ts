@@ -47,6 +47,8 @@ export interface Exchanged {
 export interface ExchangeDeps {
   transport: HttpTransport;
   token: string;
+  /** The token and any other secret (the base URL's query values): removed from answers and messages. */
+  secrets: readonly string[];
   userAgent: string;
   /** The base URL as it may be shown in messages. */
   shownBaseUrl: string;
@@ -136,7 +138,7 @@ export class UpstreamExchange {
 
   private asTransportError(err: unknown): TransportError {
     if (err instanceof TransportError) return err;
-    return new TransportError(redact(String(err), this.deps.token), 'sent', 'other');
+    return new TransportError(redact(String(err), this.deps.secrets), 'sent', 'other');
   }
 
   /** The delay before the next attempt, or throws: a `LostAnswer` for a POST that may have landed. */
@@ -210,12 +212,12 @@ export class UpstreamExchange {
     const extra: HttpErrorExtra = { attempts: tries.count };
     const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
     if (retryAfterMs !== undefined) extra.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
-    const err = httpError(ctx, res.status, res.text, this.deps.token, extra);
+    const err = httpError(ctx, res.status, res.text, this.deps.secrets, extra);
     if (err.kind !== 'wrong_state' || ctx.projectId === undefined) return err;
-    if (statusFromDetail(parseDetail(res.text, this.deps.token).text)) return err;
+    if (statusFromDetail(parseDetail(res.text, this.deps.secrets).text)) return err;
     const status = await this.currentStatus(ctx.projectId, signal);
     return status
-      ? httpError(ctx, res.status, res.text, this.deps.token, { ...extra, projectStatus: status })
+      ? httpError(ctx, res.status, res.text, this.deps.secrets, { ...extra, projectStatus: status })
       : err;
   }
 

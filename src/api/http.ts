@@ -1,11 +1,11 @@
 /**
  * The HTTP transport: one keep-alive undici Pool per client, with connect/headers/body timeouts.
- * It sends one request and reads the whole answer; it never retries. Every failure comes out as a
+ * It sends one request and reads the whole answer, with every known secret removed; it never retries. Every failure comes out as a
  * `TransportError` whose message has been redacted and which says whether the request could have
  * reached the server (`phase`), so the caller can decide whether a retry is safe.
  */
 import type { Dispatcher, Pool } from 'undici';
-import { redact } from './redact.js';
+import { redact, redactAnswer } from './redact.js';
 
 export interface Timeouts {
   /** TCP/TLS connect. Default 10 000 ms. */
@@ -131,13 +131,16 @@ function errorText(err: unknown): string {
 export class HttpTransport {
   private pool?: Promise<Pool>;
   private readonly basePath: string;
+  /** The base URL's own query (e.g. a gateway's `key=…`), sent with every request. */
+  private readonly baseQuery: string;
   readonly origin: string;
   private closed = false;
 
   constructor(
     baseUrl: string,
     readonly timeouts: Timeouts,
-    private readonly token: string | undefined,
+    /** Removed from every error text (the token, the base URL's query values). */
+    private readonly secrets: readonly string[],
   ) {
     const url = new URL(baseUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -145,6 +148,7 @@ export class HttpTransport {
     }
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
+    this.baseQuery = url.search.slice(1);
   }
 
   /** undici loads on the first request, not at start-up: a host's `tools/list` should not wait for it. */
@@ -163,8 +167,12 @@ export class HttpTransport {
     return this.pool;
   }
 
-  url(path: string): string {
-    return `${this.origin}${this.basePath}${path}`;
+  /** The request target: our path under the base path, with the base URL's query first. */
+  private target(path: string): string {
+    const at = path.indexOf('?');
+    const own = at === -1 ? '' : path.slice(at + 1);
+    const query = [this.baseQuery, own].filter(Boolean).join('&');
+    return `${this.basePath}${at === -1 ? path : path.slice(0, at)}${query ? `?${query}` : ''}`;
   }
 
   async send(req: RawRequest): Promise<RawResponse> {
@@ -175,7 +183,7 @@ export class HttpTransport {
       const pool = await this.getPool();
       res = await pool.request({
         method: req.method,
-        path: `${this.basePath}${req.path}`,
+        path: this.target(req.path),
         headers: req.headers,
         body: req.body,
         signal: req.signal,
@@ -184,7 +192,8 @@ export class HttpTransport {
       throw this.classify(err, req.signal);
     }
     try {
-      const text = await res.body.text();
+      // Where answers enter: a secret the service echoes goes no further than this line.
+      const text = redactAnswer(await res.body.text(), this.secrets);
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
       throw this.classify(err, req.signal, true);
@@ -193,7 +202,7 @@ export class HttpTransport {
 
   private classify(err: unknown, signal: AbortSignal | undefined, afterHeaders = false): TransportError {
     const code = errorCode(err);
-    const text = redact(errorText(err), this.token);
+    const text = redact(errorText(err), this.secrets);
     if (signal?.aborted)
       return new TransportError('the call was cancelled while in flight', 'sent', 'aborted', code);
     if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {

@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { SceneProjectsClient } from '../api/client.js';
 import type { SceneProjectsApi } from '../api/contract.js';
+import { urlSecrets } from '../api/redact.js';
 import type { ProjectStatusResponse } from '../api/schemas.js';
 import { merge, readEnv, validate } from '../config.js';
 import { CreditBudget, QuoteSigner } from '../consent/index.js';
@@ -166,6 +167,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
   if (!api) {
     const token = settings.apiToken;
     registerSecret(token);
+    for (const secret of urlSecrets(settings.apiUrl)) registerSecret(secret);
     owned = new SceneProjectsClient({
       baseUrl: settings.apiUrl,
       token,

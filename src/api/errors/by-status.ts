@@ -1,4 +1,5 @@
 /** A non-2xx answer becomes an `ApiError`: one builder per status family, in the service's words where it gave some. */
+import type { Secrets } from '../redact.js';
 import { ApiError, type ApiErrorInit, baseInit, type OpContext, type Operation } from './api-error.js';
 import { describeOp, notFoundMessage, retryText, sceneLabel, wrongStateMessage } from './messages.js';
 import {
@@ -148,10 +149,10 @@ export function httpError(
   ctx: OpContext,
   status: number,
   rawBody: string,
-  token: string | undefined,
+  secrets: Secrets,
   extra: HttpErrorExtra = {},
 ): ApiError {
-  const detail = parseDetail(rawBody, token);
+  const detail = parseDetail(rawBody, secrets);
   const a: Answer = {
     ctx,
     status,

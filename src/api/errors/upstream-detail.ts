@@ -1,5 +1,5 @@
 /** Reading the service's own words out of an error body: `detail` text, field errors, credit figures, a status. */
-import { sanitize } from '../redact.js';
+import { type Secrets, sanitize } from '../redact.js';
 import { ErrorBody } from '../schemas.js';
 import type { FieldError } from './api-error.js';
 
@@ -12,7 +12,7 @@ export interface ParsedDetail {
 
 const LOC_PREFIXES = new Set(['body', 'query', 'path', 'header']);
 
-export function parseDetail(raw: string, token?: string): ParsedDetail {
+export function parseDetail(raw: string, secrets?: Secrets): ParsedDetail {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -22,21 +22,21 @@ export function parseDetail(raw: string, token?: string): ParsedDetail {
   const body = ErrorBody.safeParse(json);
   if (!body.success) return {};
   const d = body.data.detail;
-  if (typeof d === 'string') return { text: sanitize(d, token) };
+  if (typeof d === 'string') return { text: sanitize(d, secrets) };
   if (Array.isArray(d)) {
     const fields = d.slice(0, 20).map((item) => {
       const loc = (item.loc ?? []).map(String);
       const parts = loc.length > 1 && LOC_PREFIXES.has(loc[0]!) ? loc.slice(1) : loc;
       return {
-        field: sanitize(parts.join('.') || '(request)', token, 80),
-        message: sanitize(item.msg, token, 200),
+        field: sanitize(parts.join('.') || '(request)', secrets, 80),
+        message: sanitize(item.msg, secrets, 200),
       };
     });
-    return { fields, text: sanitize(fields.map((f) => `${f.field}: ${f.message}`).join('; '), token) };
+    return { fields, text: sanitize(fields.map((f) => `${f.field}: ${f.message}`).join('; '), secrets) };
   }
-  if (d && typeof d === 'object') return { text: sanitize(JSON.stringify(d), token) };
-  if (body.data.message) return { text: sanitize(body.data.message, token) };
-  if (typeof body.data.error === 'string') return { text: sanitize(body.data.error, token) };
+  if (d && typeof d === 'object') return { text: sanitize(JSON.stringify(d), secrets) };
+  if (body.data.message) return { text: sanitize(body.data.message, secrets) };
+  if (typeof body.data.error === 'string') return { text: sanitize(body.data.error, secrets) };
   return {};
 }
 
