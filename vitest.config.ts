@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-/** Spend outcomes must not depend on the machine's time zone: that file runs under UTC and west of it. */
-const SPEND_IN_ZONES = 'test/drift-spend.test.ts';
+/** Spend outcomes must not depend on the machine's time zone: these files run under UTC and west of it. */
+const SPEND_IN_ZONES = ['test/drift-spend.test.ts', 'test/spend-evidence.test.ts'];
 
 export default defineConfig({
   test: {
@@ -14,13 +14,13 @@ export default defineConfig({
         test: {
           name: 'default',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, SPEND_IN_ZONES],
+          exclude: [...configDefaults.exclude, ...SPEND_IN_ZONES],
         },
       },
-      { extends: true, test: { name: 'tz-utc', include: [SPEND_IN_ZONES], env: { TZ: 'UTC' } } },
+      { extends: true, test: { name: 'tz-utc', include: SPEND_IN_ZONES, env: { TZ: 'UTC' } } },
       {
         extends: true,
-        test: { name: 'tz-los-angeles', include: [SPEND_IN_ZONES], env: { TZ: 'America/Los_Angeles' } },
+        test: { name: 'tz-los-angeles', include: SPEND_IN_ZONES, env: { TZ: 'America/Los_Angeles' } },
       },
     ],
   },
