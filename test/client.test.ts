@@ -499,7 +499,7 @@ describe('spending POSTs after a lost answer', () => {
     sb.injectFault({ method: 'POST', path: /approve$/, count: 1, fault: { kind: 'reset', when: 'after' } });
     const r = await c.approveProject(p.id, { confirm_credits: true });
     expect(r.reconciled?.spent).toBe(true);
-    expect(r.reconciled?.how).toMatch(/left 'proposed'/);
+    expect(r.reconciled?.evidence).toMatch(/left 'proposed'/);
     expect(r.status).toBe('generating');
     expect(approveCharges(p.id)).toHaveLength(1);
     expect(count('POST', new RegExp(`/${p.id}/approve$`))).toBe(1);
@@ -510,7 +510,7 @@ describe('spending POSTs after a lost answer', () => {
     const p = await proposed(c);
     sb.injectFault({ method: 'POST', path: /approve$/, count: 1, fault: { kind: 'hang', when: 'after' } });
     const r = await c.approveProject(p.id, { confirm_credits: true });
-    expect(r.reconciled).toEqual({ spent: true, how: expect.any(String) });
+    expect(r.reconciled).toEqual({ spent: true, evidence: expect.any(String) });
     expect(approveCharges(p.id)).toHaveLength(1);
   });
 
@@ -622,7 +622,7 @@ describe('spending POSTs after a lost answer', () => {
     const r = await c.regenerateScene(p.id, 1, {});
     expect(r.status).toBe('completed');
     expect(r.reconciled?.spent).toBe(true);
-    expect(r.reconciled?.how).toMatch(/updated at/);
+    expect(r.reconciled?.evidence).toMatch(/updated at/);
     expect(regenCharges(p.id)).toHaveLength(1);
   });
 

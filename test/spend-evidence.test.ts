@@ -46,7 +46,7 @@ describe('regenerate', () => {
     const newImage = project({
       scenes: [{ id: 1, scene_number: 1, status: 'completed', image_url: 'https://cdn.example/i1_v2.jpg' }],
     });
-    expect(regenerateEvidence(newImage, project(), ctx).how).toMatch(/scene 1 changed \(image_url\)/);
+    expect(regenerateEvidence(newImage, project(), ctx).evidence).toMatch(/scene 1 changed \(image_url\)/);
     expect(regenerateEvidence(project({ status: 'generating' }), project(), ctx).spent).toBe(true);
     expect(
       regenerateEvidence(project({ scenes: [{ id: 2, scene_number: 2, image_url: 'x' }] }), project(), ctx)

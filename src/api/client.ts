@@ -258,7 +258,7 @@ export class SceneProjectsClient implements SceneProjectsApi {
     ctx: OpContext,
     body: unknown,
     signal: AbortSignal | undefined,
-    judge: SpendJudge,
+    judgeEvidence: SpendJudge,
   ): Promise<SpendAnswer> {
     const exchange = this.ready(ctx);
     const id = ctx.projectId!;
@@ -279,7 +279,7 @@ export class SceneProjectsClient implements SceneProjectsApi {
       recheckDelaysMs: this.recheckDelaysMs,
       log: this.log,
     };
-    return reconcileSpend(deps, { ctx, lost, before, judge }, signal);
+    return reconcileSpend(deps, { ctx, lost, before, judgeEvidence }, signal);
   }
 
   private ready(ctx: OpContext): UpstreamExchange {

@@ -22,7 +22,7 @@ export interface CallOptions {
 }
 
 /** Outcome of a spending POST; `reconciled` is set when the answer was lost and we read the project to learn it. */
-export type SpendOutcome<T> = T & { reconciled?: { spent: boolean; how: string } };
+export type SpendOutcome<T> = T & { reconciled?: { spent: boolean; evidence: string } };
 
 export interface SceneProjectsApi {
   createStory(body: CreateStoryRequest, opts?: CallOptions): Promise<CreateStoryResponse>;

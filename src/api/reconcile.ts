@@ -12,7 +12,7 @@ import type { ActionResponse, Project } from './schemas.js';
 /** What one reading of the project says about the spend: true, false, or undefined (cannot tell). */
 export interface SpendEvidence {
   spent: boolean | undefined;
-  how: string;
+  evidence: string;
 }
 
 /** One judge per operation: does the project, compared with its reading before the request, show the work began? */
@@ -23,7 +23,7 @@ export interface LostSpend {
   ctx: OpContext;
   lost: LostAnswer;
   before: Project | undefined;
-  judge: SpendJudge;
+  judgeEvidence: SpendJudge;
 }
 
 export interface ReconcileDeps {
@@ -50,21 +50,21 @@ export async function reconcileSpend(
     throw spendUndetermined(ctx, lost, `reading the project back failed too (${first.failure})`);
   }
   let project = first.project;
-  let verdict = spend.judge(project, spend.before, ctx);
-  if (verdict.spent === undefined) throw spendUndetermined(ctx, lost, verdict.how);
+  let verdict = spend.judgeEvidence(project, spend.before, ctx);
+  if (verdict.spent === undefined) throw spendUndetermined(ctx, lost, verdict.evidence);
   if (!verdict.spent) {
     const later = await recheck(deps, spend, signal);
     if (later) ({ project, verdict } = later);
   }
-  if (!verdict.spent) throw spendNotShown(ctx, lost, verdict.how);
-  deps.log('info', `${ctx.method} ${ctx.path}: reconciled, it happened (${verdict.how})`);
+  if (!verdict.spent) throw spendNotShown(ctx, lost, verdict.evidence);
+  deps.log('info', `${ctx.method} ${ctx.path}: reconciled, it happened (${verdict.evidence})`);
   return {
     id,
     status: project.status,
     progress: project.progress ?? null,
     ...(ctx.sceneNumber !== undefined ? { scene_number: ctx.sceneNumber } : {}),
-    message: `The answer ${lost.accepted ? 'could not be read' : 'was lost'} (${lost.why}), but the project shows it went through: ${verdict.how}. ${free ? '' : 'Credits were charged once; do not repeat the call. '}Follow it with get_status.`,
-    reconciled: { spent: true, how: verdict.how },
+    message: `The answer ${lost.accepted ? 'could not be read' : 'was lost'} (${lost.why}), but the project shows it went through: ${verdict.evidence}. ${free ? '' : 'Credits were charged once; do not repeat the call. '}Follow it with get_status.`,
+    reconciled: { spent: true, evidence: verdict.evidence },
   };
 }
 
@@ -102,7 +102,7 @@ async function recheck(
     if (!paused) break;
     const again = await deps.readProject(ctx.projectId!, signal).catch(() => undefined);
     if (!again) continue;
-    last = { project: again, verdict: spend.judge(again, spend.before, ctx) };
+    last = { project: again, verdict: spend.judgeEvidence(again, spend.before, ctx) };
     if (last.verdict.spent) break;
   }
   return last;

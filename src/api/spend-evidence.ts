@@ -45,14 +45,17 @@ function finalVideoChanged(after: Project, before: Project): string | undefined 
 
 export function approveEvidence(after: Project, before: Project | undefined): SpendEvidence {
   if (before && !NOT_YET_APPROVED.has(before.status)) {
-    return { spent: false, how: `project ${after.id} was already '${before.status}' before the request` };
+    return {
+      spent: false,
+      evidence: `project ${after.id} was already '${before.status}' before the request`,
+    };
   }
   if (!NOT_YET_APPROVED.has(after.status)) {
-    return { spent: true, how: `project ${after.id} left 'proposed' (now '${after.status}')` };
+    return { spent: true, evidence: `project ${after.id} left 'proposed' (now '${after.status}')` };
   }
   const credits = creditsGrew(after, before);
-  if (credits) return { spent: true, how: `project ${after.id}: ${credits}` };
-  return { spent: false, how: `project ${after.id} is still '${after.status}'` };
+  if (credits) return { spent: true, evidence: `project ${after.id}: ${credits}` };
+  return { spent: false, evidence: `project ${after.id} is still '${after.status}'` };
 }
 
 export function regenerateEvidence(
@@ -62,18 +65,18 @@ export function regenerateEvidence(
 ): SpendEvidence {
   const id = after.id;
   if (NOT_YET_APPROVED.has(after.status)) {
-    return { spent: false, how: `project ${id} is '${after.status}', where regeneration is refused` };
+    return { spent: false, evidence: `project ${id} is '${after.status}', where regeneration is refused` };
   }
   if (before && !FINISHED.has(before.status)) {
-    return { spent: false, how: `project ${id} was already '${before.status}' before the request` };
+    return { spent: false, evidence: `project ${id} was already '${before.status}' before the request` };
   }
   if (!FINISHED.has(after.status) && after.status !== 'upscaling') {
-    return { spent: true, how: `project ${id} is now '${after.status}'` };
+    return { spent: true, evidence: `project ${id} is now '${after.status}'` };
   }
   if (!before) {
     return {
       spent: undefined,
-      how: `project ${id} is '${after.status}' and there was no earlier reading to compare with`,
+      evidence: `project ${id} is '${after.status}' and there was no earlier reading to compare with`,
     };
   }
   const signs = [
@@ -84,35 +87,35 @@ export function regenerateEvidence(
   const updated = updatedSince(after, before);
   if (signs.length) {
     const when = updated ? ` and was updated at ${after.updated_at} (it was ${before.updated_at})` : '';
-    return { spent: true, how: `project ${id}: ${signs.join('; ')}${when}` };
+    return { spent: true, evidence: `project ${id}: ${signs.join('; ')}${when}` };
   }
   if (updated) {
     return {
       spent: undefined,
-      how: `project ${id} was updated at ${after.updated_at} (it was ${before.updated_at}) but shows no sign of the regeneration`,
+      evidence: `project ${id} was updated at ${after.updated_at} (it was ${before.updated_at}) but shows no sign of the regeneration`,
     };
   }
   return {
     spent: false,
-    how: `project ${id} is still '${after.status}', unchanged since ${before.updated_at ?? 'the request'}`,
+    evidence: `project ${id} is still '${after.status}', unchanged since ${before.updated_at ?? 'the request'}`,
   };
 }
 
 export function upscaleEvidence(after: Project, before: Project | undefined): SpendEvidence {
   const id = after.id;
   if (before?.status === 'upscaling') {
-    return { spent: false, how: `project ${id} was already upscaling before the request` };
+    return { spent: false, evidence: `project ${id} was already upscaling before the request` };
   }
-  if (after.status === 'upscaling') return { spent: true, how: `project ${id} is now 'upscaling'` };
+  if (after.status === 'upscaling') return { spent: true, evidence: `project ${id} is now 'upscaling'` };
   const upscaled = after.final_video_url_upscaled;
   if (upscaled && before && upscaled !== before.final_video_url_upscaled) {
-    return { spent: true, how: `project ${id} has a new upscaled video` };
+    return { spent: true, evidence: `project ${id} has a new upscaled video` };
   }
   if (upscaled && !before) {
     return {
       spent: undefined,
-      how: `project ${id} has an upscaled video and there was no earlier reading to compare with`,
+      evidence: `project ${id} has an upscaled video and there was no earlier reading to compare with`,
     };
   }
-  return { spent: false, how: `project ${id} is '${after.status}' and not upscaling` };
+  return { spent: false, evidence: `project ${id} is '${after.status}' and not upscaling` };
 }

@@ -57,13 +57,13 @@ export function spendUndetermined(ctx: OpContext, lost: LostFacts, because: stri
 }
 
 /** The project does not show the work, even after re-reads: it may still come. */
-export function spendNotShown(ctx: OpContext, lost: LostFacts, how: string): ApiError {
+export function spendNotShown(ctx: OpContext, lost: LostFacts, evidence: string): ApiError {
   const id = ctx.projectId;
   const what = describeOp(ctx.op);
   if (ctx.op === 'upscale') {
     return new ApiError({
       kind: 'unavailable',
-      message: `The answer to ${what} for project ${id} ${fate(lost)}, and the project does not show an upscale yet (${how}). Nothing is charged for upscaling.`,
+      message: `The answer to ${what} for project ${id} ${fate(lost)}, and the project does not show an upscale yet (${evidence}). Nothing is charged for upscaling.`,
       hint: `Call get_status for project ${id}: if it is not upscaling, call upscale again.`,
       ...baseInit(ctx),
     });
@@ -71,7 +71,7 @@ export function spendNotShown(ctx: OpContext, lost: LostFacts, how: string): Api
   const verb = verbOf(ctx);
   return new ApiError({
     kind: 'spend_unknown',
-    message: `The answer to ${what} (${subject(ctx)}) ${fate(lost)}, and the project does not show it yet (${how}). The service may still be processing it, so credits may have been charged. Call get_status in a minute before trying again — do not ${verb} again blindly.`,
+    message: `The answer to ${what} (${subject(ctx)}) ${fate(lost)}, and the project does not show it yet (${evidence}). The service may still be processing it, so credits may have been charged. Call get_status in a minute before trying again — do not ${verb} again blindly.`,
     hint: `Only if project ${id} still shows nothing then, ${verb} again with a fresh quote.`,
     ...baseInit(ctx),
   });
