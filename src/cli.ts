@@ -42,6 +42,12 @@ async function main(): Promise<void> {
       process.stdout.write(`${printTools(config)}\n`);
       return;
     }
+    case 'doctor': {
+      const { runDoctor } = await import('./doctor/index.js');
+      // exitCode, not exit(): output to a pipe may still be flushing (asynchronous on macOS).
+      process.exitCode = await runDoctor(config, (text) => process.stdout.write(text));
+      return;
+    }
     case 'preview': {
       const { startPreview } = await import('./app/preview.js');
       const preview = await startPreview(config);

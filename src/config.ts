@@ -16,9 +16,9 @@ import {
 } from './settings.js';
 import type { ToolName } from './tools/index.js';
 
-export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'preview' | 'help' | 'version';
-export type Command = 'sandbox' | 'tools' | 'preview';
-const COMMANDS: readonly string[] = ['sandbox', 'tools', 'preview'] satisfies Command[];
+export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'preview' | 'doctor' | 'help' | 'version';
+export type Command = 'sandbox' | 'tools' | 'preview' | 'doctor';
+const COMMANDS: readonly string[] = ['sandbox', 'tools', 'preview', 'doctor'] satisfies Command[];
 
 export interface Config {
   mode: Mode;
@@ -255,6 +255,7 @@ export function helpText(version: string): string {
     '                                          print the tool definitions',
     '  scene-projects-mcp preview [--port 3333] try the storyboard app in a browser, on loopback',
     '                                          (on the sandbox unless TWIN_API_TOKEN is set)',
+    '  scene-projects-mcp doctor [--sandbox]   check the token, API URL, person id, clock and state directory',
     '',
     'Options (flag, environment variable; flags win over the environment):',
     ...all.filter((s) => !s.command && !s.short).map((s) => helpRow(s)),
