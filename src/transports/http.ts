@@ -14,6 +14,7 @@ import { hostForUrl, readRequest, requestGuards, sendJsonError } from './http-gu
 import { answerHealth } from './http-health.js';
 import { legacyHandler } from './http-legacy.js';
 import { modernHandler } from './http-modern.js';
+import { checkInbound } from './inbound-check.js';
 
 export interface HttpServerHandle {
   /** e.g. http://127.0.0.1:3333/mcp */
@@ -59,12 +60,23 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
     }
     const read = await readRequest(req, res, maxBody, logger);
     if (!read) return;
+    if (!admitMessage(read.body, res)) return;
     // Classification needs only the headers and the parsed body: the body was read once, above.
     if (await isLegacyRequest(read.probe, read.body, { maxRequestBodySize: maxBody })) {
       await legacy.handle(req, res, read.body);
     } else {
       await modern.handle(req, res, read.body);
     }
+  }
+
+  /** A single message the SDK would refuse with a generic 400 gets its first problem named (inbound-check.ts). */
+  function admitMessage(body: unknown, res: ServerResponse): boolean {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return true;
+    const verdict = checkInbound(body);
+    if (verdict.ok) return true;
+    logger.warn(verdict.log);
+    sendJsonError(res, 400, verdict.error.code, verdict.error.message, {}, verdict.reply?.id ?? null);
+    return false;
   }
 
   const httpServer = createServer((req, res) => {

@@ -22,6 +22,7 @@ import { liveOf, parseProjectUri } from '../live/live.js';
 import { endedLogData, isEnding } from '../live/subscriptions.js';
 import type { Runtime } from '../runtime.js';
 import { type BuildOptions, buildServer, newSession } from '../server.js';
+import { stdioGate } from './stdio-gate.js';
 
 export interface StdioModeOptions {
   /** Any Transport (tests pass one end of an in-memory pair). Default: the process's stdin/stdout. */
@@ -179,11 +180,18 @@ export function serveStdioMode(
   const session = newSession(rt, 'stdio');
   let pinned: { server: McpServer; era: 'legacy' | 'modern' } | undefined;
   const listens = new ListenTracker(rt, () => pinned);
-  const wire = io.transport ?? new StdioServerTransport();
+  // The gate answers the requests the SDK's stdio transport would drop unanswered (stdio-gate.ts).
+  const gate = io.transport
+    ? undefined
+    : stdioGate(process.stdin, process.stdout, { log: (line) => rt.logger.warn(line) });
+  const wire = io.transport ?? new StdioServerTransport(gate?.input, process.stdout);
   const transport = new TappedTransport(wire, {
     inbound: (m) => listens.inbound(m),
     outbound: (m) => listens.outbound(m),
-    closed: () => listens.closeAll(),
+    closed: () => {
+      gate?.detach();
+      listens.closeAll();
+    },
   });
   const handle = serveStdio(
     (ctx) => {
@@ -193,7 +201,8 @@ export function serveStdioMode(
     },
     {
       transport,
-      onerror: (err) => rt.logger.warn('stdio transport error', { error: err.message }),
+      // The first line only: a validation error's message is a multi-kilobyte dump.
+      onerror: (err) => rt.logger.warn(`stdio transport error: ${firstLine(err.message)}`),
     },
   );
   rt.logger.info(
@@ -202,7 +211,13 @@ export function serveStdioMode(
   return {
     async close() {
       await handle.close();
+      gate?.detach();
       listens.closeAll();
     },
   };
+}
+
+function firstLine(text: string, max = 200): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
