@@ -7,12 +7,14 @@ import type { SceneProjectsApi } from './api/contract.js';
 import { urlSecrets } from './api/redact.js';
 import type { Config } from './config.js';
 import { CreditBudget, QuoteSigner } from './consent/index.js';
-import { accountKey, type LockStore, MemoryLockStore } from './consent/project-lock.js';
+import { accountKey, type LockStore } from './consent/project-lock.js';
 import type { ProjectFollower } from './live/follower.js';
 import { attachLive } from './live/live.js';
 import type { WatcherTiming } from './live/watcher.js';
 import { createLogger, type Logger, registerSecret } from './log.js';
 import type { Sandbox } from './sandbox/contract.js';
+import { openStore } from './store/open.js';
+import { type StateStore, usedQuotesOf } from './store/types.js';
 import { VERSION } from './version.js';
 
 export interface Runtime {
@@ -21,6 +23,8 @@ export interface Runtime {
   api: SceneProjectsApi;
   signer: QuoteSigner;
   budget: CreditBudget;
+  /** Where every money fact lives: used quotes, credits reserved and spent, project locks. */
+  store: StateStore;
   /** Per-project locks: a confirmed spend and the edits of its project never interleave. */
   locks: LockStore;
   /** The upstream account every lock key carries (a hash of the token, never the token). */
@@ -46,8 +50,10 @@ export interface RuntimeOverrides {
   sandbox?: Sandbox;
   follower?: ProjectFollower;
   clock?: () => number;
-  /** Per-project locks (default: in memory, this process only). */
+  /** Per-project locks (default: the state store's). */
   locks?: LockStore;
+  /** The state store (default: the one `config.store` names). */
+  store?: StateStore;
   /** Poll intervals of the project watcher (tests use short ones). */
   watch?: Partial<WatcherTiming>;
 }
@@ -88,12 +94,21 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     api = client;
   }
 
+  const store = o.store ?? (await openStore({ kind: 'memory' }, { clock: o.clock }));
+  closers.push(() => store.close());
+  const account = accountKey(apiConfig.token);
   const signer = new QuoteSigner({
     key: config.consent.quoteKey,
     ttlMs: config.consent.quoteTtlSeconds * 1000,
     clock: o.clock,
+    used: usedQuotesOf(store, account),
   });
-  const budget = new CreditBudget({ limit: config.consent.creditLimit, label: 'credit limit' });
+  const budget = new CreditBudget({
+    limit: config.consent.creditLimit,
+    label: 'credit limit',
+    store,
+    account,
+  });
 
   const rt: Runtime = {
     config: { ...config, api: apiConfig },
@@ -101,8 +116,9 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     api,
     signer,
     budget,
-    locks: o.locks ?? new MemoryLockStore(),
-    account: accountKey(apiConfig.token),
+    store,
+    locks: o.locks ?? store,
+    account,
     follower: o.follower,
     sandbox,
     version: VERSION,

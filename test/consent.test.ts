@@ -9,6 +9,7 @@ import {
   type QuoteSubject,
   type RedeemResult,
 } from '../src/consent/index.js';
+import { MemoryStore, usedQuotesOf } from '../src/store/index.js';
 
 const KEY = 'k'.repeat(16) + 'e'.repeat(16); // 32 characters
 const OTHER_KEY = 'x'.repeat(40);
@@ -143,7 +144,7 @@ describe('hashScenes', () => {
 });
 
 describe('QuoteSigner: issue and redeem', () => {
-  it('round-trips and returns the sealed quote', () => {
+  it('round-trips and returns the sealed quote', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject());
     expect(q.token).toMatch(/^sq1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
@@ -151,23 +152,25 @@ describe('QuoteSigner: issue and redeem', () => {
     expect(Date.parse(q.expires_at)).toBeGreaterThan(Date.now());
     expect(q).toMatchObject({ action: 'approve_project', project_id: 42, credits: 200 });
     expect(q.scene_number).toBeUndefined();
-    const r = signer.redeem(q.token, subject());
+    const r = await signer.redeem(q.token, subject());
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.quote).toEqual(q);
   });
 
-  it('round-trips a regeneration with a scene number', () => {
+  it('round-trips a regeneration with a scene number', async () => {
     const signer = new QuoteSigner();
     const q = signer.issue(regen());
     expect(q.scene_number).toBe(2);
-    expect(signer.redeem(q.token, regen()).ok).toBe(true);
+    expect((await signer.redeem(q.token, regen())).ok).toBe(true);
   });
 
-  it('canonicalises params: key order and undefined entries do not matter', () => {
+  it('canonicalises params: key order and undefined entries do not matter', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject({ params: { video_model: 'v', image_model: 'i', extra: undefined } }));
     expect(Object.keys(q.params)).toEqual(['image_model', 'video_model']);
-    expect(signer.redeem(q.token, subject({ params: { image_model: 'i', video_model: 'v' } })).ok).toBe(true);
+    expect(
+      (await signer.redeem(q.token, subject({ params: { image_model: 'i', video_model: 'v' } }))).ok,
+    ).toBe(true);
   });
 
   it('gives distinct quote ids and tokens for the same subject', () => {
@@ -178,7 +181,7 @@ describe('QuoteSigner: issue and redeem', () => {
     expect(a.token).not.toBe(b.token);
   });
 
-  it('refuses invalid subjects at issue', () => {
+  it('refuses invalid subjects at issue', async () => {
     const signer = new QuoteSigner({ key: KEY });
     expect(() => signer.issue(subject({ credits: -1 }))).toThrow(TypeError);
     expect(() => signer.issue(subject({ credits: Number.NaN }))).toThrow(TypeError);
@@ -193,40 +196,42 @@ describe('QuoteSigner: issue and redeem', () => {
       regen({ params: { updated_image_prompt: worst, updated_motion_prompt: worst } }),
     );
     expect(
-      signer.redeem(
-        big.token,
-        regen({ params: { updated_image_prompt: worst, updated_motion_prompt: worst } }),
+      (
+        await signer.redeem(
+          big.token,
+          regen({ params: { updated_image_prompt: worst, updated_motion_prompt: worst } }),
+        )
       ).ok,
     ).toBe(true);
   });
 });
 
 describe('QuoteSigner: forged and malformed', () => {
-  it('refuses a token from another key as forged', () => {
+  it('refuses a token from another key as forged', async () => {
     const q = new QuoteSigner({ key: OTHER_KEY }).issue(subject());
-    const r = failure(new QuoteSigner({ key: KEY }).redeem(q.token, subject()));
+    const r = failure(await new QuoteSigner({ key: KEY }).redeem(q.token, subject()));
     expect(r.reason).toBe('forged');
     expect(r.message).toMatch(/approve_project again without quote_token/);
   });
 
-  it('refuses a flipped bit anywhere in the payload or MAC as forged', () => {
+  it('refuses a flipped bit anywhere in the payload or MAC as forged', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject());
     const [p, payload, mac] = q.token.split('.') as [string, string, string];
     const payloadBytes = Buffer.from(payload, 'base64url').length;
     for (let byte = 0; byte < payloadBytes; byte += 7) {
-      const r = failure(signer.redeem(`${p}.${flipBit(payload, byte, byte % 8)}.${mac}`, subject()));
+      const r = failure(await signer.redeem(`${p}.${flipBit(payload, byte, byte % 8)}.${mac}`, subject()));
       expect(r.reason).toBe('forged');
     }
     for (let byte = 0; byte < 32; byte++) {
-      const r = failure(signer.redeem(`${p}.${payload}.${flipBit(mac, byte, byte % 8)}`, subject()));
+      const r = failure(await signer.redeem(`${p}.${payload}.${flipBit(mac, byte, byte % 8)}`, subject()));
       expect(r.reason).toBe('forged');
     }
     // the genuine token still works after all that
-    expect(signer.redeem(q.token, subject()).ok).toBe(true);
+    expect((await signer.redeem(q.token, subject())).ok).toBe(true);
   });
 
-  it('refuses a payload re-signed with a larger figure (no key) as forged', () => {
+  it('refuses a payload re-signed with a larger figure (no key) as forged', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject({ credits: 100 }));
     const [p, payload, mac] = q.token.split('.') as [string, string, string];
@@ -234,10 +239,12 @@ describe('QuoteSigner: forged and malformed', () => {
       Buffer.from(payload, 'base64url').toString('utf8').replace(',100,', ',900,'),
     ).toString('base64url');
     expect(edited).not.toBe(payload);
-    expect(failure(signer.redeem(`${p}.${edited}.${mac}`, subject({ credits: 900 }))).reason).toBe('forged');
+    expect(failure(await signer.redeem(`${p}.${edited}.${mac}`, subject({ credits: 900 }))).reason).toBe(
+      'forged',
+    );
   });
 
-  it('refuses truncated, garbled and foreign strings as malformed, never throwing', () => {
+  it('refuses truncated, garbled and foreign strings as malformed, never throwing', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject());
     const [, payload, mac] = q.token.split('.') as [string, string, string];
@@ -274,13 +281,13 @@ describe('QuoteSigner: forged and malformed', () => {
       { token: q.token },
     ];
     for (const c of cases) {
-      const r = signer.redeem(c, subject());
+      const r = await signer.redeem(c, subject());
       expect(r.ok, JSON.stringify(c)?.slice(0, 60)).toBe(false);
       if (!r.ok) expect(r.reason, JSON.stringify(c)?.slice(0, 60)).toBe('malformed');
     }
   });
 
-  it('fuzz: random strings never throw and never succeed', () => {
+  it('fuzz: random strings never throw and never succeed', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject());
     const alphabet = 'sq1.AZaz09-_=+/ \u00e9\u{1F600}\0\ud800';
@@ -309,27 +316,24 @@ describe('QuoteSigner: forged and malformed', () => {
         default:
           s = randomBytes(rand(500)).toString('latin1');
       }
-      let r: RedeemResult | undefined;
-      expect(() => {
-        r = signer.redeem(s, subject());
-      }).not.toThrow();
-      expect(r?.ok).toBe(false);
+      const r: RedeemResult = await signer.redeem(s, subject()); // rejecting would fail the test
+      expect(r.ok).toBe(false);
       expect(['malformed', 'forged']).toContain(r && !r.ok ? r.reason : '');
     }
-    expect(signer.redeem(q.token, subject()).ok).toBe(true);
+    expect((await signer.redeem(q.token, subject())).ok).toBe(true);
   });
 
-  it('treats an authentic but unreadable payload (key shared with something else) as malformed', () => {
+  it('treats an authentic but unreadable payload (key shared with something else) as malformed', async () => {
     const signer = new QuoteSigner({ key: KEY });
     // Build a correctly MACed token around a payload that is not ours, using the same construction.
     const payload = Buffer.from('{"hello":"world"}').toString('base64url');
     const mac = createHmac('sha256', Buffer.from(KEY)).update(`sq1.${payload}`).digest('base64url');
-    expect(failure(signer.redeem(`sq1.${payload}.${mac}`, subject())).reason).toBe('malformed');
+    expect(failure(await signer.redeem(`sq1.${payload}.${mac}`, subject())).reason).toBe('malformed');
   });
 });
 
 describe('QuoteSigner: expiry, single use, pruning', () => {
-  it('expires after the ttl (default 10 minutes)', () => {
+  it('expires after the ttl (default 10 minutes)', async () => {
     const { clock, advance } = fakeClock();
     const signer = new QuoteSigner({ key: KEY, clock });
     expect(signer.ttlMs).toBe(DEFAULT_QUOTE_TTL_MS);
@@ -338,67 +342,69 @@ describe('QuoteSigner: expiry, single use, pruning', () => {
     advance(DEFAULT_QUOTE_TTL_MS - 1);
     const ok = signer.issue(subject());
     advance(1);
-    const r = failure(signer.redeem(q.token, subject()));
+    const r = failure(await signer.redeem(q.token, subject()));
     expect(r.reason).toBe('expired');
     expect(r.message).toMatch(/expired at/);
     expect(r.message).toMatch(/without quote_token to get a fresh quote/);
-    expect(signer.redeem(ok.token, subject()).ok).toBe(true);
+    expect((await signer.redeem(ok.token, subject())).ok).toBe(true);
   });
 
-  it('honours a custom ttl and a broken clock fails closed', () => {
+  it('honours a custom ttl and a broken clock fails closed', async () => {
     const { clock, advance } = fakeClock();
     const signer = new QuoteSigner({ key: KEY, clock, ttlMs: 1000 });
     const q = signer.issue(subject());
     advance(1000);
-    expect(failure(signer.redeem(q.token, subject())).reason).toBe('expired');
+    expect(failure(await signer.redeem(q.token, subject())).reason).toBe('expired');
     let t = 0;
     const flaky = new QuoteSigner({ key: KEY, clock: () => t });
     const q2 = flaky.issue(subject());
     t = Number.NaN;
-    expect(failure(flaky.redeem(q2.token, subject())).reason).toBe('expired');
+    expect(failure(await flaky.redeem(q2.token, subject())).reason).toBe('expired');
   });
 
-  it('redeems a quote once only', () => {
+  it('redeems a quote once only', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(regen());
-    expect(signer.redeem(q.token, regen()).ok).toBe(true);
-    const r = failure(signer.redeem(q.token, regen()));
+    expect((await signer.redeem(q.token, regen())).ok).toBe(true);
+    const r = failure(await signer.redeem(q.token, regen()));
     expect(r.reason).toBe('used');
     expect(r.message).toMatch(/already used/);
     expect(r.message).toMatch(/regenerate_scene again without quote_token/);
   });
 
-  it('does not mark a quote used when redeem fails', () => {
+  it('does not mark a quote used when redeem fails', async () => {
     const { clock, advance } = fakeClock();
-    const signer = new QuoteSigner({ key: KEY, clock });
+    const store = new MemoryStore({ clock });
+    const signer = new QuoteSigner({ used: usedQuotesOf(store, 'acct'), key: KEY, clock });
     const q = signer.issue(subject());
-    expect(failure(signer.redeem(q.token, subject({ credits: 300 }))).reason).toBe('mismatch');
-    expect(signer.usedCount).toBe(0);
-    expect(signer.redeem(q.token, subject()).ok).toBe(true);
-    expect(signer.usedCount).toBe(1);
+    expect(failure(await signer.redeem(q.token, subject({ credits: 300 }))).reason).toBe('mismatch');
+    expect(store.quoteCount('acct')).toBe(0);
+    expect((await signer.redeem(q.token, subject())).ok).toBe(true);
+    expect(store.quoteCount('acct')).toBe(1);
     advance(DEFAULT_QUOTE_TTL_MS);
-    expect(failure(signer.redeem(q.token, subject())).reason).toBe('expired');
+    expect(failure(await signer.redeem(q.token, subject())).reason).toBe('expired');
   });
 
-  it('prunes used ids once they expire', () => {
+  it('prunes used ids once they expire', async () => {
     const { clock, advance } = fakeClock();
-    const signer = new QuoteSigner({ key: KEY, clock, ttlMs: 60_000 });
+    const store = new MemoryStore({ clock });
+    const signer = new QuoteSigner({ used: usedQuotesOf(store, 'acct'), key: KEY, clock, ttlMs: 60_000 });
     for (let i = 0; i < 50; i++) {
       const q = signer.issue(subject());
-      expect(signer.redeem(q.token, subject()).ok).toBe(true);
+      expect((await signer.redeem(q.token, subject())).ok).toBe(true);
       advance(1000);
     }
-    expect(signer.usedCount).toBe(50);
+    expect(store.quoteCount('acct')).toBe(50);
     advance(29_000); // now t=79s: the first 20 (redeemed at t=0..19s, ttl 60s) are past their expiry
-    expect(signer.usedCount).toBe(30);
+    expect(store.quoteCount('acct')).toBe(30);
     advance(60_000);
-    expect(signer.usedCount).toBe(0);
+    expect(store.quoteCount('acct')).toBe(0);
     // still refused after pruning: as expired
     const q = signer.issue(subject());
-    expect(signer.redeem(q.token, subject()).ok).toBe(true);
+    expect((await signer.redeem(q.token, subject())).ok).toBe(true);
     advance(60_000);
-    expect(signer.usedCount).toBe(0);
-    expect(failure(signer.redeem(q.token, subject())).reason).toBe('expired');
+    expect(store.quoteCount('acct')).toBe(0);
+    expect(failure(await signer.redeem(q.token, subject())).reason).toBe('expired');
   });
 });
 
@@ -452,27 +458,27 @@ describe('QuoteSigner: mismatch on every field', () => {
     ],
   ];
   for (const [name, quoted, current, re] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const signer = new QuoteSigner({ key: KEY });
       const q = signer.issue(quoted);
-      const r = failure(signer.redeem(q.token, current));
+      const r = failure(await signer.redeem(q.token, current));
       expect(r.reason).toBe('mismatch');
       expect(r.message).toMatch(re);
       expect(r.message).toMatch(/again without quote_token to get a fresh quote/);
       expect(r.message.length).toBeLessThan(600);
       // the quote is still good for the call it was made for
-      expect(signer.redeem(q.token, quoted).ok).toBe(true);
+      expect((await signer.redeem(q.token, quoted)).ok).toBe(true);
     });
   }
 
-  it('names every differing field at once', () => {
+  it('names every differing field at once', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject());
-    const r = failure(signer.redeem(q.token, subject({ project_id: 7, credits: 1, scenes_hash: 'x' })));
+    const r = failure(await signer.redeem(q.token, subject({ project_id: 7, credits: 1, scenes_hash: 'x' })));
     expect(r.message).toMatch(/project 42.*scenes changed.*200 credits/);
   });
 
-  it('never throws on a garbage current subject', () => {
+  it('never throws on a garbage current subject', async () => {
     const signer = new QuoteSigner({ key: KEY });
     const q = signer.issue(subject());
     const hostile = new Proxy(
@@ -491,28 +497,28 @@ describe('QuoteSigner: mismatch on every field', () => {
       { ...subject(), params: null },
       { ...subject(), credits: Number.NaN },
     ]) {
-      const r = signer.redeem(q.token, bad as unknown as QuoteSubject);
+      const r = await signer.redeem(q.token, bad as unknown as QuoteSubject);
       expect(r.ok).toBe(false);
     }
-    expect(signer.redeem(q.token, subject()).ok).toBe(true);
+    expect((await signer.redeem(q.token, subject())).ok).toBe(true);
   });
 });
 
 describe('QuoteSigner: keys', () => {
-  it('lets replicas with a shared key redeem each other’s quotes', () => {
+  it('lets replicas with a shared key redeem each other’s quotes', async () => {
     const a = new QuoteSigner({ key: KEY });
     const b = new QuoteSigner({ key: KEY });
     const q = a.issue(subject());
-    expect(b.redeem(q.token, subject()).ok).toBe(true);
+    expect((await b.redeem(q.token, subject())).ok).toBe(true);
     const bytesKey = randomBytes(32);
     const c = new QuoteSigner({ key: bytesKey });
     const d = new QuoteSigner({ key: new Uint8Array(bytesKey) });
-    expect(d.redeem(c.issue(subject()).token, subject()).ok).toBe(true);
+    expect((await d.redeem(c.issue(subject()).token, subject())).ok).toBe(true);
   });
 
-  it('gives each keyless signer its own random key', () => {
+  it('gives each keyless signer its own random key', async () => {
     const q = new QuoteSigner().issue(subject());
-    expect(failure(new QuoteSigner().redeem(q.token, subject())).reason).toBe('forged');
+    expect(failure(await new QuoteSigner().redeem(q.token, subject())).reason).toBe('forged');
   });
 
   it('rejects a short key with a clear error', () => {
@@ -523,12 +529,12 @@ describe('QuoteSigner: keys', () => {
     expect(() => new QuoteSigner({ key: 'x'.repeat(32) })).not.toThrow();
   });
 
-  it('copies a byte key so later changes to the caller’s array do not matter', () => {
+  it('copies a byte key so later changes to the caller’s array do not matter', async () => {
     const key = new Uint8Array(randomBytes(32));
     const signer = new QuoteSigner({ key });
     const q = signer.issue(subject());
     key.fill(0);
-    expect(signer.redeem(q.token, subject()).ok).toBe(true);
+    expect((await signer.redeem(q.token, subject())).ok).toBe(true);
   });
 
   it('rejects a bad ttl', () => {
@@ -538,26 +544,29 @@ describe('QuoteSigner: keys', () => {
 });
 
 describe('CreditBudget', () => {
-  it('is unlimited by default', () => {
+  const ok = <T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> => {
+    if (!r.ok) throw new Error((r as unknown as { message: string }).message);
+    return r as Extract<T, { ok: true }>;
+  };
+  const spent = async (b: CreditBudget) => (await b.usage()).spent;
+  const held = async (b: CreditBudget) => (await b.usage()).held;
+
+  it('is unlimited by default', async () => {
     const b = new CreditBudget();
     expect(b.limit).toBeUndefined();
-    expect(b.remaining).toBeUndefined();
-    expect(b.check(1e9)).toEqual({ ok: true });
-    const r = b.reserve(500);
-    expect(r.ok).toBe(true);
-    if (r.ok) r.commit();
-    expect(b.spent).toBe(500);
+    expect(await b.remaining()).toBeUndefined();
+    expect(await b.check(1e9)).toEqual({ ok: true });
+    await ok(await b.reserve(500)).commit();
+    expect(await spent(b)).toBe(500);
   });
 
-  it('enforces a limit with a helpful message', () => {
+  it('enforces a limit with a helpful message', async () => {
     const b = new CreditBudget({ limit: 500 });
-    expect(b.check(500).ok).toBe(true);
-    const r = b.reserve(400);
-    if (!r.ok) throw new Error(r.message);
-    r.commit();
-    expect(b.spent).toBe(400);
-    expect(b.remaining).toBe(100);
-    const c = b.check(200);
+    expect((await b.check(500)).ok).toBe(true);
+    await ok(await b.reserve(400)).commit();
+    expect(await spent(b)).toBe(400);
+    expect(await b.remaining()).toBe(100);
+    const c = await b.check(200);
     expect(c.ok).toBe(false);
     if (!c.ok) {
       expect(c.message).toMatch(/needs 200 credits/);
@@ -567,137 +576,126 @@ describe('CreditBudget', () => {
       expect(c.message).toMatch(/Nothing was spent/);
       expect(c.message).toMatch(/TWIN_CREDIT_LIMIT \/ --credit-limit/);
     }
-    expect(b.check(100).ok).toBe(true);
-    expect(b.check(0).ok).toBe(true);
+    expect((await b.check(100)).ok).toBe(true);
+    expect((await b.check(0)).ok).toBe(true);
   });
 
-  it('refuses invalid amounts and limits', () => {
+  it('refuses invalid amounts and limits', async () => {
     const b = new CreditBudget({ limit: 10 });
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
-      expect(b.check(bad).ok).toBe(false);
-      expect(b.reserve(bad).ok).toBe(false);
+      expect((await b.check(bad)).ok).toBe(false);
+      expect((await b.reserve(bad)).ok).toBe(false);
     }
-    expect(new CreditBudget().check(-1).ok).toBe(false);
+    expect((await new CreditBudget().check(-1)).ok).toBe(false);
     expect(() => new CreditBudget({ limit: -1 })).toThrow(RangeError);
     expect(() => new CreditBudget({ limit: Number.NaN })).toThrow(RangeError);
-    expect(new CreditBudget({ limit: 0 }).check(1).ok).toBe(false);
+    expect((await new CreditBudget({ limit: 0 }).check(1)).ok).toBe(false);
   });
 
   it('holds credits so two concurrent calls cannot both pass a limit that fits one', async () => {
     const b = new CreditBudget({ limit: 150 });
     const spend = async () => {
-      const r = b.reserve(100);
+      const r = await b.reserve(100);
       if (!r.ok) return r.message;
       await new Promise((res) => setTimeout(res, 5));
-      r.commit();
+      await r.commit();
       return 'spent';
     };
     const results = await Promise.all([spend(), spend()]);
     expect(results.filter((x) => x === 'spent')).toHaveLength(1);
     expect(results.find((x) => x !== 'spent')).toMatch(/100 more held by calls in progress/);
-    expect(b.spent).toBe(100);
-    expect(b.reserved).toBe(0);
+    expect(await spent(b)).toBe(100);
+    expect(await held(b)).toBe(0);
   });
 
-  it('release frees the credits; commit counts them; both settle once', () => {
+  it('release frees the credits; commit counts them; both settle once', async () => {
     const b = new CreditBudget({ limit: 100 });
-    const r = b.reserve(100);
-    if (!r.ok) throw new Error(r.message);
-    expect(b.reserved).toBe(100);
-    expect(b.remaining).toBe(0);
-    expect(b.reserve(1).ok).toBe(false);
-    expect(r.release()).toBe(true);
+    const r = ok(await b.reserve(100));
+    expect(await held(b)).toBe(100);
+    expect(await b.remaining()).toBe(0);
+    expect((await b.reserve(1)).ok).toBe(false);
+    expect(await r.release()).toBe(true);
     expect(r.settled).toBe(true);
-    expect(r.release()).toBe(false);
-    expect(r.commit()).toBe(false);
-    expect(b.reserved).toBe(0);
-    expect(b.spent).toBe(0);
-    const r2 = b.reserve(100);
-    if (!r2.ok) throw new Error(r2.message);
-    expect(r2.commit()).toBe(true);
-    expect(r2.release()).toBe(false);
-    expect(b.spent).toBe(100);
-    expect(b.remaining).toBe(0);
+    expect(await r.release()).toBe(false);
+    expect(await r.commit()).toBe(false);
+    expect(await held(b)).toBe(0);
+    expect(await spent(b)).toBe(0);
+    const r2 = ok(await b.reserve(100));
+    expect(await r2.commit()).toBe(true);
+    expect(await r2.release()).toBe(false);
+    expect(await spent(b)).toBe(100);
+    expect(await b.remaining()).toBe(0);
   });
 
-  it('commits the actual charge when known, the reserved figure otherwise', () => {
+  it('commits the actual charge when known, the reserved figure otherwise', async () => {
     const b = new CreditBudget({ limit: 1000 });
-    const a = b.reserve(100);
-    const c = b.reserve(100);
-    const d = b.reserve(100);
-    if (!a.ok || !c.ok || !d.ok) throw new Error('reserve failed');
-    a.commit(10);
-    c.commit(Number.NaN);
-    d.commit(-5);
-    expect(b.spent).toBe(210);
-    expect(b.reserved).toBe(0);
+    const [a, c, d] = await Promise.all([b.reserve(100), b.reserve(100), b.reserve(100)]);
+    await ok(a).commit(10);
+    await ok(c).commit(Number.NaN);
+    await ok(d).commit(-5);
+    expect(await spent(b)).toBe(210);
+    expect(await held(b)).toBe(0);
   });
 
-  it('over-spend is recorded and remaining never goes negative', () => {
+  it('over-spend is recorded and remaining never goes negative', async () => {
     const b = new CreditBudget({ limit: 100 });
-    const r = b.reserve(100);
-    if (!r.ok) throw new Error(r.message);
-    r.commit(150);
-    expect(b.spent).toBe(150);
-    expect(b.remaining).toBe(0);
-    const c = b.check(1);
+    await ok(await b.reserve(100)).commit(150);
+    expect(await spent(b)).toBe(150);
+    expect(await b.remaining()).toBe(0);
+    const c = await b.check(1);
     expect(!c.ok && c.message).toMatch(/0 left/);
-    expect(b.check(0).ok).toBe(true);
+    expect((await b.check(0)).ok).toBe(true);
   });
 
-  it('nests: a child reserves on its parent too', () => {
+  it('nests: a child reserves on its parent too', async () => {
     const server = new CreditBudget({ limit: 1000 });
     const s1 = server.child(600);
     const s2 = server.child(600, { setting: 'TWIN_SESSION_CREDIT_LIMIT' });
     expect(s1.parent).toBe(server);
-    expect(s1.remaining).toBe(600);
+    expect(await s1.remaining()).toBe(600);
 
-    const r1 = s1.reserve(600);
-    if (!r1.ok) throw new Error(r1.message);
-    expect(server.reserved).toBe(600);
-    expect(server.remaining).toBe(400);
-    expect(s2.remaining).toBe(400);
+    const r1 = ok(await s1.reserve(600));
+    expect(await held(server)).toBe(600);
+    expect(await server.remaining()).toBe(400);
+    expect(await s2.remaining()).toBe(400);
 
     // s2 has room of its own but the server does not
-    const f = s2.reserve(500);
+    const f = await s2.reserve(500);
     expect(f.ok).toBe(false);
     if (!f.ok) expect(f.message).toMatch(/the credit limit is 1000.*TWIN_CREDIT_LIMIT/);
-    expect(s2.reserved).toBe(0);
-    expect(server.reserved).toBe(600);
+    expect(await held(s2)).toBe(0);
+    expect(await held(server)).toBe(600);
 
     // s1 is at its own limit though the server has room
-    const g = s1.reserve(1);
+    const g = await s1.reserve(1);
     expect(g.ok).toBe(false);
     if (!g.ok) expect(g.message).toMatch(/session credit limit is 600/);
 
-    r1.commit();
-    expect(s1.spent).toBe(600);
-    expect(server.spent).toBe(600);
-    expect(server.reserved).toBe(0);
+    await r1.commit();
+    expect(await spent(s1)).toBe(600);
+    expect(await spent(server)).toBe(600);
+    expect(await held(server)).toBe(0);
 
-    const r2 = s2.reserve(400);
-    if (!r2.ok) throw new Error(r2.message);
-    r2.release();
-    expect(s2.spent).toBe(0);
-    expect(server.spent).toBe(600);
-    expect(server.reserved).toBe(0);
-    const h = s2.check(500);
+    await ok(await s2.reserve(400)).release();
+    expect(await spent(s2)).toBe(0);
+    expect(await spent(server)).toBe(600);
+    expect(await held(server)).toBe(0);
+    const h = await s2.check(500);
     expect(!h.ok && h.message).toMatch(/credit limit is 1000/);
   });
 
-  it('an unlimited child of a limited parent takes the parent’s remaining', () => {
+  it('an unlimited child of a limited parent takes the parent’s remaining', async () => {
     const server = new CreditBudget({ limit: 300 });
     const s = server.child();
     expect(s.limit).toBeUndefined();
-    expect(s.remaining).toBe(300);
+    expect(await s.remaining()).toBe(300);
     const grand = s.child(1000, { label: 'tool credit limit' });
-    const r = grand.reserve(300);
-    if (!r.ok) throw new Error(r.message);
-    expect(server.remaining).toBe(0);
-    expect(grand.reserve(1).ok).toBe(false);
-    r.commit(250);
-    expect([server.spent, s.spent, grand.spent]).toEqual([250, 250, 250]);
-    expect(grand.remaining).toBe(50);
-    expect(new CreditBudget().child(5).child().remaining).toBe(5);
+    const r = ok(await grand.reserve(300));
+    expect(await server.remaining()).toBe(0);
+    expect((await grand.reserve(1)).ok).toBe(false);
+    await r.commit(250);
+    expect([await spent(server), await spent(s), await spent(grand)]).toEqual([250, 250, 250]);
+    expect(await grand.remaining()).toBe(50);
+    expect(await new CreditBudget().child(5).child().remaining()).toBe(5);
   });
 });

@@ -158,7 +158,7 @@ describe('lost or failed spending answers', () => {
     expect(r.structuredContent, text(r)).toMatchObject({ outcome: 'started', credits: 300 });
     expect(text(r)).not.toMatch(/Nothing was (charged|done)/);
     expect(charged(sandbox)).toBe(1);
-    expect(rt.budget.spent).toBe(300);
+    expect((await rt.budget.usage()).spent).toBe(300);
     const again = await call(c, 'approve_project', { project_id: await draft(c) });
     expect(again.structuredContent).toMatchObject({ outcome: 'refused' });
     expect(sandbox.ledger().spent).toBe(300);
@@ -171,7 +171,7 @@ describe('lost or failed spending answers', () => {
     expect(text(r)).toMatch(/credits may have been charged/);
     expect(text(r)).toMatch(/get_status/);
     expect(text(r)).not.toMatch(/Nothing was charged/);
-    expect(rt.budget.spent).toBe(300);
+    expect((await rt.budget.usage()).spent).toBe(300);
     px.release();
     await until(() => charged(sandbox) === 1, 'the held approval to land');
     const again = await call(c, 'approve_project', { project_id: await draft(c) });
@@ -184,7 +184,7 @@ describe('lost or failed spending answers', () => {
     const r = await approveWithConsent(c, await draft(c));
     expect(r.structuredContent, text(r)).toMatchObject({ outcome: 'started', credits: 300 });
     expect(charged(sandbox)).toBe(1);
-    expect(rt.budget.spent).toBe(300);
+    expect((await rt.budget.usage()).spent).toBe(300);
   });
 });
 

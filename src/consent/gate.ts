@@ -105,7 +105,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
   if (confirmed) {
     return ctx.lockProject(args.project_id, async () => {
       const plan = await prepare();
-      const limit = ctx.budget.check(plan.subject.credits);
+      const limit = await ctx.budget.check(plan.subject.credits);
       if (!limit.ok) return { kind: 'refused', message: nothingSpent(limit.message) };
       if (channel.kind === 'elicit') return answered(ctx, channel, plan, spend);
       return confirmedByArguments(ctx, channel.kind, plan, args, spend);
@@ -113,7 +113,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
   }
   const plan = await prepare();
   const { action } = plan.subject;
-  const limit = ctx.budget.check(plan.subject.credits);
+  const limit = await ctx.budget.check(plan.subject.credits);
   if (!limit.ok) return { kind: 'refused', message: nothingSpent(limit.message) };
   if (channel.kind === 'elicit') {
     const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'elicit')), plan.summary);
@@ -122,7 +122,11 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
       project_id: quote.project_id,
       credits: quote.credits,
     });
-    return { kind: 'ask', quote, message: consentQuestion(quote, ctx.budget.remaining) };
+    return {
+      kind: 'ask',
+      quote,
+      message: consentQuestion(quote, await ctx.budget.remaining().catch(() => undefined)),
+    };
   }
   if (channel.kind === 'arguments' || channel.kind === 'app') {
     // A model's arguments and a view's click pass the same checks; the quote is sealed to the channel.
@@ -139,21 +143,21 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
   // The person may have taken a while: the project is re-read, under the lock, before spending.
   return ctx.lockProject(args.project_id, async () => {
     const now = await prepare();
-    const check = ctx.budget.check(now.subject.credits);
+    const check = await ctx.budget.check(now.subject.credits);
     if (!check.ok) return { kind: 'refused', message: nothingSpent(check.message) };
-    const r = ctx.signer.redeem(quote.token, sealed(now.subject, 'callback'));
+    const r = await ctx.signer.redeem(quote.token, sealed(now.subject, 'callback'));
     if (!r.ok) return { kind: 'refused', message: nothingSpent(r.message) };
     return spendConfirmed(ctx, now, r.quote, 'callback', spend);
   });
 }
 
 /** An elicitation answer: only an explicit accept of the quote asked about spends. */
-function answered<R extends { credits_charged?: number | null }>(
+async function answered<R extends { credits_charged?: number | null }>(
   ctx: ToolContext,
   channel: Extract<ConsentChannel, { kind: 'elicit' }>,
   plan: SpendPlan,
   spend: () => Promise<R>,
-): Promise<GateResult<R>> | GateResult<R> {
+): Promise<GateResult<R>> {
   const answer = channel.answer!;
   if (answer.action !== 'accept' || !answer.confirmed) {
     ctx.log('info', 'consent declined', {
@@ -167,7 +171,7 @@ function answered<R extends { credits_charged?: number | null }>(
       message: `The person ${how}: nothing was spent. Ask them what they would like to change before trying again.`,
     };
   }
-  const r = ctx.signer.redeem(answer.quoteToken, sealed(plan.subject, 'elicit'));
+  const r = await ctx.signer.redeem(answer.quoteToken, sealed(plan.subject, 'elicit'));
   if (!r.ok) return { kind: 'refused', message: r.message };
   return spendConfirmed(ctx, plan, r.quote, 'elicit', spend);
 }
@@ -176,13 +180,13 @@ function answered<R extends { credits_charged?: number | null }>(
  * A client that cannot elicit, or the storyboard view's click: the call carries the token,
  * confirm_credits and max_credits (the figure on the button clicked).
  */
-function confirmedByArguments<R extends { credits_charged?: number | null }>(
+async function confirmedByArguments<R extends { credits_charged?: number | null }>(
   ctx: ToolContext,
   via: 'arguments' | 'app',
   plan: SpendPlan,
   args: SpendArgs,
   spend: () => Promise<R>,
-): Promise<GateResult<R>> | GateResult<R> {
+): Promise<GateResult<R>> {
   if (args.confirm_credits !== true) {
     return {
       kind: 'refused',
@@ -196,7 +200,7 @@ function confirmedByArguments<R extends { credits_charged?: number | null }>(
       message: `This costs ${credits} credits, above max_credits (${args.max_credits ?? 'not given'}). Nothing was spent. Ask the person whether they agree to ${credits} credits; if so, call again with max_credits: ${credits}.`,
     };
   }
-  const r = ctx.signer.redeem(args.quote_token, sealed(plan.subject, via));
+  const r = await ctx.signer.redeem(args.quote_token, sealed(plan.subject, via));
   if (!r.ok) return { kind: 'refused', message: r.message };
   return spendConfirmed(ctx, plan, r.quote, via, spend);
 }
@@ -213,9 +217,13 @@ async function spendConfirmed<R extends { credits_charged?: number | null }>(
   via: ConsentChannel['kind'],
   spend: () => Promise<R>,
 ): Promise<GateResult<R>> {
-  const reservation = ctx.budget.reserve(approved.credits);
+  const reservation = await ctx.budget.reserve(approved.credits, {
+    action: approved.action,
+    project_id: approved.project_id,
+    ...(approved.scene_number !== undefined && { scene_number: approved.scene_number }),
+  });
   if (!reservation.ok) {
-    ctx.signer.release(approved.quote_id);
+    await ctx.signer.release(approved.quote_id);
     return { kind: 'refused', message: nothingSpent(reservation.message) };
   }
   ctx.log('info', 'consent given; spending', {
@@ -228,11 +236,11 @@ async function spendConfirmed<R extends { credits_charged?: number | null }>(
     result = await spend();
   } catch (err) {
     if (!provenNotSpent(err)) {
-      reservation.commit();
+      await reservation.commit();
       throw err;
     }
-    reservation.release();
-    ctx.signer.release(approved.quote_id);
+    await reservation.release();
+    await ctx.signer.release(approved.quote_id);
     ctx.log('info', 'the service refused the spend without acting on it; the quote stays valid', {
       project_id: approved.project_id,
       reason: err.kind,
@@ -248,7 +256,7 @@ async function spendConfirmed<R extends { credits_charged?: number | null }>(
     });
   }
   // The limit counts at least what the person agreed to, whatever upstream reports.
-  reservation.commit(Math.max(charged, approved.credits));
+  await reservation.commit(Math.max(charged, approved.credits));
   ctx.follower?.touched(approved.project_id);
   const warning = await scenesDriftWarning(ctx, approved.project_id, approved.scenes_hash, plan.afterHashes);
   return {

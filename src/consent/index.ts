@@ -5,7 +5,9 @@ export {
   CreditBudget,
   type CreditBudgetOptions,
   DEFAULT_LIMIT_SETTING,
+  HOLD_MS,
   type Reservation,
+  type SpendInfo,
 } from './budget.js';
 export {
   accountKey,

@@ -6,25 +6,13 @@
  * every edit of that project through this server run under one short per-project lock. Edits made
  * outside this server cannot be held back: the gate re-checks the scenes after the spend and says so.
  *
- * The lock is a lease (owner + TTL) behind `LockStore`: this in-memory store serves one process; a
- * shared store (Redis `SET NX PX`, a state file) implements the same three calls to hold it across
- * replicas. The TTL frees a lock whose holder died; the holder renews it while its work runs.
+ * The lock is a lease (owner + TTL) kept by the state store (src/store/): in memory for one process,
+ * in the state file or Redis across processes and replicas. The TTL frees a lock whose holder died; the holder renews it while its work runs.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { type LockStore, projectLockKey } from '../store/locks.js';
 
-export interface LockStore {
-  /** Take `key` for `owner` for `ttlMs`, unless another owner holds it unexpired. Resolves true if taken. */
-  acquire(key: string, owner: string, ttlMs: number): Promise<boolean>;
-  /** Extend `owner`'s hold by `ttlMs` from now; false if `owner` no longer holds `key`. */
-  renew(key: string, owner: string, ttlMs: number): Promise<boolean>;
-  /** Free `key` if `owner` still holds it; otherwise do nothing. */
-  release(key: string, owner: string): Promise<void>;
-  /**
-   * Optional: resolves when `key` may have been freed, or after `ms` at the latest. A store that
-   * cannot tell omits it, and waiters look again after a short pause.
-   */
-  released?(key: string, ms: number): Promise<void>;
-}
+export { accountKey, type LockStore, MemoryLockStore, projectLockKey } from '../store/locks.js';
 
 export interface ProjectLockOptions {
   /** How long a caller waits for the project before being refused. Default 30 s. */
@@ -53,16 +41,6 @@ export class ProjectBusyError extends Error {
     );
   }
 }
-
-/** The part of every lock key naming the upstream account, without its token. */
-export const accountKey = (token: string | undefined): string =>
-  createHash('sha256')
-    .update(`scene-projects-mcp/account\n${token ?? ''}`)
-    .digest('hex')
-    .slice(0, 16);
-
-export const projectLockKey = (account: string, projectId: number): string =>
-  `${account}:project:${projectId}:lock`;
 
 /**
  * Runs `fn` while holding the project's lock; waits for it (bounded) if another spend or edit holds
@@ -116,61 +94,4 @@ function untilAborted(p: Promise<void>, signal: AbortSignal | undefined): Promis
       resolve();
     });
   });
-}
-
-/** One process's locks. Expired holds count as free, so it behaves as a shared store would. */
-export class MemoryLockStore implements LockStore {
-  readonly #held = new Map<string, { owner: string; until: number }>();
-  readonly #waiters = new Map<string, Set<() => void>>();
-  readonly #clock: () => number;
-
-  constructor(clock: () => number = Date.now) {
-    this.#clock = clock;
-  }
-
-  /** Locks held and unexpired (for tests and diagnostics). */
-  get size(): number {
-    const now = this.#clock();
-    return [...this.#held.values()].filter((h) => h.until > now).length;
-  }
-
-  async acquire(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const now = this.#clock();
-    const h = this.#held.get(key);
-    if (h && h.until > now && h.owner !== owner) return false;
-    this.#held.set(key, { owner, until: now + ttlMs });
-    return true;
-  }
-
-  async renew(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const h = this.#held.get(key);
-    if (!h || h.owner !== owner) return false;
-    h.until = this.#clock() + ttlMs;
-    return true;
-  }
-
-  async release(key: string, owner: string): Promise<void> {
-    if (this.#held.get(key)?.owner !== owner) return;
-    this.#held.delete(key);
-    const waiting = this.#waiters.get(key);
-    this.#waiters.delete(key);
-    for (const wake of waiting ?? []) wake();
-  }
-
-  released(key: string, ms: number): Promise<void> {
-    const h = this.#held.get(key);
-    // An expired hold frees itself without a release: wake when it expires.
-    const until = h ? Math.max(0, Math.min(ms, h.until - this.#clock())) : 0;
-    return new Promise((resolve) => {
-      const set = this.#waiters.get(key) ?? new Set<() => void>();
-      this.#waiters.set(key, set);
-      const wake = () => {
-        clearTimeout(timer);
-        set.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, until);
-      set.add(wake);
-    });
-  }
 }

@@ -7,10 +7,12 @@
  * MAC, the expiry, that nothing quoted has changed (project, scene, scenes, credits, options), and
  * that the quote was not used before.
  *
- * Single use is tracked in memory, per signer. Replicas sharing a key accept each other's tokens,
- * but each keeps its own used set: route a session to one replica if replay across replicas matters.
+ * Single use is kept by the state store (src/store/): processes and replicas sharing a key and a store
+ * accept each other's tokens, and each token once across all of them.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MemoryStore } from '../store/memory.js';
+import { StoreUnavailableError, type UsedQuotes, usedQuotesOf } from '../store/types.js';
 
 export type QuoteAction = 'approve_project' | 'regenerate_scene';
 export type QuoteParamValue = string | number | boolean;
@@ -41,7 +43,7 @@ export interface Quote {
   token: string;
 }
 
-export type RedeemFailureReason = 'malformed' | 'forged' | 'expired' | 'used' | 'mismatch';
+export type RedeemFailureReason = 'malformed' | 'forged' | 'expired' | 'used' | 'mismatch' | 'store';
 export type RedeemResult =
   | { ok: true; quote: Quote }
   | { ok: false; reason: RedeemFailureReason; message: string };
@@ -53,6 +55,8 @@ export interface QuoteSignerOptions {
   ttlMs?: number;
   /** Milliseconds since the epoch; default `Date.now`. */
   clock?: () => number;
+  /** Where used quote ids are kept (the state store); default: this signer's own memory. */
+  used?: UsedQuotes;
 }
 
 export const QUOTE_TOKEN_PREFIX = 'sq1';
@@ -141,7 +145,7 @@ export class QuoteSigner {
   readonly #key: Buffer;
   readonly #clock: () => number;
   /** quote_id → expiry (ms). Pruned once past expiry: an expired token is refused anyway. */
-  readonly #used = new Map<string, number>();
+  readonly #used: UsedQuotes;
 
   constructor(opts: QuoteSignerOptions = {}) {
     const { key, ttlMs = DEFAULT_QUOTE_TTL_MS, clock = Date.now } = opts;
@@ -166,12 +170,7 @@ export class QuoteSigner {
     if (typeof clock !== 'function') throw new TypeError('clock must be a function');
     this.ttlMs = ttlMs;
     this.#clock = clock;
-  }
-
-  /** Quote ids redeemed and not yet past their expiry. */
-  get usedCount(): number {
-    this.#prune(this.#now());
-    return this.#used.size;
+    this.#used = opts.used ?? usedQuotesOf(new MemoryStore({ clock }), 'local');
   }
 
   /** Seal a quote for `subject`. Throws `TypeError` on an invalid subject (a programming error). */
@@ -179,7 +178,6 @@ export class QuoteSigner {
     assertSubject(subject);
     const now = this.#now();
     if (!Number.isFinite(now)) throw new Error('cannot issue a quote: the clock returned a non-finite time');
-    this.#prune(now);
     const quoteId = `q_${randomBytes(16).toString('base64url')}`;
     const exp = Math.floor(now + this.ttlMs);
     const params = canonicalEntries(subject.params) as [string, QuoteParamValue][];
@@ -205,7 +203,7 @@ export class QuoteSigner {
    * Check `token` against the subject as it stands now and, only if everything holds, mark it used.
    * Never throws, whatever `token` is.
    */
-  redeem(token: unknown, current: QuoteSubject): RedeemResult {
+  async redeem(token: unknown, current: QuoteSubject): Promise<RedeemResult> {
     const action: QuoteAction =
       current?.action === 'regenerate_scene' ? 'regenerate_scene' : 'approve_project';
     const hint = freshQuoteHint(action);
@@ -225,13 +223,7 @@ export class QuoteSigner {
       );
 
     const now = this.#now();
-    this.#prune(now);
     const [, quoteId, exp] = tuple;
-    if (this.#used.has(quoteId))
-      return fail(
-        'used',
-        `The quote ${quoteId} was already used: each quote pays for one call, and the earlier call may already have started the work (check the project's status first).`,
-      );
     if (!(now < exp))
       return fail('expired', `The quote ${quoteId} expired at ${new Date(exp).toISOString()}.`);
 
@@ -244,7 +236,23 @@ export class QuoteSigner {
     if (diffs.length > 0)
       return fail('mismatch', `The quote no longer matches this call: ${diffs.join('; ')}.`);
 
-    this.#used.set(quoteId, exp);
+    let fresh: boolean;
+    try {
+      fresh = await this.#used.use(quoteId, exp);
+    } catch (err) {
+      const what =
+        err instanceof StoreUnavailableError ? err.message : `The state store failed: ${String(err)}`;
+      return {
+        ok: false,
+        reason: 'store',
+        message: `${what}. Spending is refused until it is back; nothing was spent, and the quote was not used up. Reads still work.`,
+      };
+    }
+    if (!fresh)
+      return fail(
+        'used',
+        `The quote ${quoteId} was already used: each quote pays for one call, and the earlier call may already have started the work (check the project's status first).`,
+      );
     return { ok: true, quote: toQuote(tuple, token as string) };
   }
 
@@ -253,8 +261,8 @@ export class QuoteSigner {
    * on (a 429, a refusal that says nothing was done), so the person's consent is not lost with it.
    * Returns false if the quote was not marked used.
    */
-  release(quoteId: string): boolean {
-    return this.#used.delete(quoteId);
+  release(quoteId: string): Promise<boolean> {
+    return this.#used.release(quoteId).catch(() => false);
   }
 
   #now(): number {
@@ -283,10 +291,6 @@ export class QuoteSigner {
     const raw = Buffer.from(payload, 'base64url');
     if (raw.toString('base64url') !== payload) return 'malformed';
     return decodeTuple(raw.toString('utf8')) ?? 'malformed';
-  }
-
-  #prune(now: number): void {
-    for (const [id, exp] of this.#used) if (exp <= now) this.#used.delete(id);
   }
 }
 

@@ -11,11 +11,13 @@ import { urlSecrets } from '../api/redact.js';
 import type { ProjectStatusResponse } from '../api/schemas.js';
 import { merge, readEnv, validate } from '../config.js';
 import { CreditBudget, QuoteSigner } from '../consent/index.js';
-import { accountKey, MemoryLockStore, withProjectLock } from '../consent/project-lock.js';
+import { accountKey, withProjectLock } from '../consent/project-lock.js';
 import { registerSecret } from '../log.js';
 import type { ImageBlock } from '../media/scene-images.js';
 import { errorText } from '../server.js';
 import type { SettingKey } from '../settings.js';
+import { MemoryStore } from '../store/memory.js';
+import { usedQuotesOf } from '../store/types.js';
 import type {
   ConsentChannel,
   QuoteView,
@@ -181,10 +183,13 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
   }
   const client = api;
 
-  const signer = new QuoteSigner();
-  const locks = new MemoryLockStore();
+  // One store in this process's memory for every money fact: used quotes, credits, project locks.
+  const locks = new MemoryStore();
   const account = accountKey(options.token ?? process.env.TWIN_API_TOKEN);
+  const signer = new QuoteSigner({ used: usedQuotesOf(locks, account) });
   const budget = new CreditBudget({
+    store: locks,
+    account,
     limit: settings.creditLimit,
     label: 'credit limit',
     setting: 'the creditLimit option of createSceneTools',
