@@ -75,7 +75,7 @@ async function main(): Promise<void> {
         stop = () => http.close();
       } else {
         const { serveStdioMode } = await import('./transports/stdio.js');
-        const { liveExtension } = await import('./live/extension.js');
+        const { liveExtension } = await import('./resources/extension.js');
         const handle = serveStdioMode(rt, liveExtension(rt));
         stop = () => handle.close();
         process.stdin.once('end', () => void shutdown('stdin closed'));

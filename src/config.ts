@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import type { LogLevel } from './log.js';
+import type { Command, Config, Mode } from './config-shape.js';
 import { DEFAULT_SANDBOX_PORT } from './sandbox/contract.js';
 import {
   READ_ONLY_TOOL_NAMES,
@@ -14,34 +14,10 @@ import {
   type SettingKey,
   type SettingValues,
 } from './settings.js';
-import type { ToolName } from './tools/index.js';
 
-export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'preview' | 'doctor' | 'help' | 'version';
-export type Command = 'sandbox' | 'tools' | 'preview' | 'doctor';
+export type { Command, Config, Mode } from './config-shape.js';
+
 const COMMANDS: readonly string[] = ['sandbox', 'tools', 'preview', 'doctor'] satisfies Command[];
-
-export interface Config {
-  mode: Mode;
-  api: { url: string; token?: string; personId?: number };
-  sandbox: { enabled: boolean; port: number; token?: string; credits: number; timeScale: number };
-  consent: { creditLimit?: number; sessionCreditLimit?: number; quoteKey?: string; quoteTtlSeconds: number };
-  readOnly: boolean;
-  tools?: ToolName[];
-  /** The storyboard MCP App. */
-  app: { mediaOrigins: string[] };
-  http: {
-    host: string;
-    port: number;
-    token?: string;
-    allowedHosts: string[];
-    allowedOrigins: string[];
-    maxBodyBytes: number;
-    maxSessions: number;
-    sessionIdleSeconds: number;
-  };
-  logLevel: LogLevel;
-  toolsFormat: 'json' | 'openai' | 'anthropic';
-}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

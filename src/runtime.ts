@@ -5,11 +5,11 @@
  */
 import type { SceneProjectsApi } from './api/contract.js';
 import { urlSecrets } from './api/redact.js';
-import type { Config } from './config.js';
+import type { Config } from './config-shape.js';
 import { CreditBudget, QuoteSigner } from './consent/index.js';
 import { accountKey, type LockStore } from './consent/project-lock.js';
 import type { ProjectFollower } from './live/follower.js';
-import { attachLive } from './live/live.js';
+import { createLiveLayer, type LiveLayer, sandboxTiming } from './live/live.js';
 import type { WatcherTiming } from './live/watcher.js';
 import { createLogger, type Logger, registerSecret } from './log.js';
 import type { Sandbox } from './sandbox/contract.js';
@@ -30,18 +30,19 @@ export interface Runtime {
   /** The upstream account every lock key carries (a hash of the token, never the token). */
   account: string;
   follower?: ProjectFollower;
-  /** Set by the live-projects layer; transports call it. */
-  live?: LiveHooks;
+  /** The live layer (the shared watcher, and the hooks transports call); absent on hand-made runtimes. */
+  live?: LiveLayer;
   sandbox?: Sandbox;
   version: string;
   close(): Promise<void>;
 }
 
-export interface LiveHooks {
-  /** A 2026-era client opened `subscriptions/listen` for these URIs; call the returned function when it closes. */
-  listenOpened(uris: string[]): () => void;
-  /** A transport that can reach modern listeners registers how to publish `resources/updated` to them. */
-  addPublisher(publish: (uri: string) => void): () => void;
+/** What lives as long as one client connection (stdio, or a 2025-era HTTP session). */
+export interface SessionState {
+  id: string;
+  budget: CreditBudget;
+  /** URIs this connection subscribed to with resources/subscribe (2025 era). */
+  subscriptions: Set<string>;
 }
 
 export interface RuntimeOverrides {
@@ -110,6 +111,8 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     account,
   });
 
+  const live = createLiveLayer({ api, logger, timing: sandboxTiming(config.sandbox, o.watch) });
+  closers.unshift(async () => live.close());
   const rt: Runtime = {
     config: { ...config, api: apiConfig },
     logger,
@@ -119,14 +122,13 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     store,
     locks: o.locks ?? store,
     account,
-    follower: o.follower,
+    follower: o.follower ?? live.watcher,
+    live,
     sandbox,
     version: VERSION,
     async close() {
       for (const c of closers) await c().catch(() => {});
     },
   };
-  const live = attachLive(rt, o.watch);
-  closers.unshift(async () => live.close());
   return rt;
 }

@@ -17,11 +17,11 @@ import { clientRendersApps } from './app/capability.js';
 import { registerStoryboardResource, STORYBOARD_APP_URI } from './app/resource.js';
 import { appSpendTool } from './app/spend-tool.js';
 import { hideAppFromPlainClients } from './app/visibility.js';
-import type { CreditBudget } from './consent/index.js';
 import { ProjectBusyError, withProjectLock } from './consent/project-lock.js';
 import { errorText } from './error-text.js';
 import { redactSecrets } from './log.js';
-import type { Runtime } from './runtime.js';
+import type { ServerExtension } from './resources/extension.js';
+import type { Runtime, SessionState } from './runtime.js';
 import type { ConsentChannel, ToolContext, ToolDef, ToolOutcome } from './tools/define.js';
 import { ToolInputError } from './tools/errors.js';
 import { withoutNulls } from './tools/json-schema.js';
@@ -30,13 +30,7 @@ export { errorText } from './error-text.js';
 
 import { selectTools } from './tools/index.js';
 
-/** What lives as long as one client connection (stdio, or a 2025-era HTTP session). */
-export interface SessionState {
-  id: string;
-  budget: CreditBudget;
-  /** URIs this connection subscribed to with resources/subscribe (2025 era). */
-  subscriptions: Set<string>;
-}
+export type { SessionState } from './runtime.js';
 
 export const INSTRUCTIONS =
   'Scene Projects turns a story idea into a multi-scene video. Flow: create_story (free draft) → review the scenes ' +
@@ -174,10 +168,8 @@ function registerTool(server: McpServer, rt: Runtime, session: SessionState, def
   );
 }
 
-export interface BuildOptions {
-  /** Extra registration (resources, prompts) done by the live-projects layer. */
-  extend?: (server: McpServer, rt: Runtime, session: SessionState, ctx?: McpRequestContext) => void;
-}
+/** Extra registration (resources, prompts, subscriptions): see resources/extension.ts. */
+export type BuildOptions = Partial<ServerExtension>;
 
 export function buildServer(
   rt: Runtime,

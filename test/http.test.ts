@@ -8,8 +8,9 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../src/config.js';
+import type { LiveHooks } from '../src/live/live.js';
 import { createLogger } from '../src/log.js';
-import { createRuntime, type LiveHooks, type Runtime } from '../src/runtime.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { TOOL_NAMES } from '../src/tools/index.js';
 import { type HttpServerHandle, startHttpServer } from '../src/transports/http.js';
 import { until } from './helpers/wait.js';
@@ -37,7 +38,8 @@ async function start(
   o.tweak?.(config);
   const logs: string[] = [];
   const rt = await createRuntime(config, { logger: createLogger('debug', (l) => logs.push(l)) });
-  if (o.live) rt.live = o.live;
+  // The test's hooks stand in for the real ones; the watcher stays.
+  if (o.live) rt.live = { ...rt.live!, ...o.live };
   const http = await startHttpServer(rt, { port: 0 });
   const s: Started = {
     rt,

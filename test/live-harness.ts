@@ -2,10 +2,9 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { liveExtension } from '../src/live/extension.js';
-import { liveOf } from '../src/live/live.js';
 import type { WatcherTiming } from '../src/live/watcher.js';
 import { silentLogger } from '../src/log.js';
+import { liveExtension } from '../src/resources/extension.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import type { Sandbox } from '../src/sandbox/contract.js';
 import { startSandbox } from '../src/sandbox/index.js';
@@ -39,7 +38,7 @@ export async function liveEnv(
   };
 }
 
-export const watcherOf = (rt: Runtime) => liveOf(rt)!.watcher;
+export const watcherOf = (rt: Runtime) => rt.live!.watcher;
 
 /** A client of the given era connected in memory to a stdio-mode server (serveStdio) on `rt`. */
 export async function connect(rt: Runtime, era: Era): Promise<{ client: Client; close(): Promise<void> }> {

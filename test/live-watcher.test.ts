@@ -7,9 +7,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { ApiError } from '../src/api/errors/index.js';
 import { createApiClient, type SceneProjectsClient } from '../src/api/index.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../src/api/schemas.js';
-import { createLiveLayer, parseProjectUri } from '../src/live/live.js';
-import { changeKinds, ProjectWatcher } from '../src/live/watcher.js';
+import { changeKinds } from '../src/live/change.js';
+import { createLiveLayer } from '../src/live/live.js';
+import { ProjectWatcher } from '../src/live/watcher.js';
 import { silentLogger } from '../src/log.js';
+import { parseProjectUri } from '../src/resource-uris.js';
 import type { Sandbox } from '../src/sandbox/contract.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { until } from './helpers/wait.js';
@@ -350,8 +352,8 @@ describe('live hooks', () => {
       timing: { minIntervalMs: 10, maxIntervalMs: 10, progressCapMs: 10 },
     });
     const published: string[] = [];
-    const off = layer.hooks.addPublisher((uri) => published.push(uri));
-    const close = layer.hooks.listenOpened([
+    const off = layer.addPublisher((uri) => published.push(uri));
+    const close = layer.listenOpened([
       'scene-projects://projects/7',
       'scene-projects://projects/7/storyboard',
       'other://thing',

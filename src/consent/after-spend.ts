@@ -6,7 +6,7 @@
 import type { ApiErrorKind } from '../api/contract.js';
 import { ApiError } from '../api/errors/index.js';
 import { redactSecrets } from '../log.js';
-import type { ConsentChannel, ToolContext } from '../tools/define.js';
+import type { ConsentChannel, SpendContext } from './channel.js';
 import { hashScenes } from './scenes-hash.js';
 
 /**
@@ -65,7 +65,7 @@ export function unspentRefusal(
  * a failed read is logged, never turned into an error after credits were spent.
  */
 export async function scenesDriftWarning(
-  ctx: Pick<ToolContext, 'api' | 'signal' | 'log'>,
+  ctx: Pick<SpendContext, 'api' | 'signal' | 'log'>,
   projectId: number,
   quoted: string,
   alsoExpected: readonly string[] = [],

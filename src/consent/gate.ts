@@ -13,8 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { cleanText } from '../clean-text.js';
-import type { ConsentChannel, QuoteView, ToolContext } from '../tools/define.js';
 import { provenNotSpent, scenesDriftWarning, unspentRefusal } from './after-spend.js';
+import type { ConsentChannel, QuoteView, SpendContext } from './channel.js';
 import type { Quote, QuoteSubject } from './quote.js';
 
 export interface SpendPlan {
@@ -86,7 +86,7 @@ export function consentQuestion(q: QuoteView, remaining?: number): string {
  * lock from the read that re-checks the quote through the upstream call (see `spendConfirmed`).
  */
 export async function runSpend<R extends { credits_charged?: number | null }>(
-  ctx: ToolContext,
+  ctx: SpendContext,
   prepare: () => Promise<SpendPlan>,
   args: SpendArgs,
   spend: () => Promise<R>,
@@ -153,7 +153,7 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
 
 /** An elicitation answer: only an explicit accept of the quote asked about spends. */
 async function answered<R extends { credits_charged?: number | null }>(
-  ctx: ToolContext,
+  ctx: SpendContext,
   channel: Extract<ConsentChannel, { kind: 'elicit' }>,
   plan: SpendPlan,
   spend: () => Promise<R>,
@@ -181,7 +181,7 @@ async function answered<R extends { credits_charged?: number | null }>(
  * confirm_credits and max_credits (the figure on the button clicked).
  */
 async function confirmedByArguments<R extends { credits_charged?: number | null }>(
-  ctx: ToolContext,
+  ctx: SpendContext,
   via: 'arguments' | 'app',
   plan: SpendPlan,
   args: SpendArgs,
@@ -211,7 +211,7 @@ async function confirmedByArguments<R extends { credits_charged?: number | null 
  * may have charged keeps both used. Then the scenes are re-checked as the service reports them.
  */
 async function spendConfirmed<R extends { credits_charged?: number | null }>(
-  ctx: ToolContext,
+  ctx: SpendContext,
   plan: SpendPlan,
   approved: Quote,
   via: ConsentChannel['kind'],

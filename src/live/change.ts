@@ -17,6 +17,37 @@ export function fingerprint(s: ProjectStatusResponse): string {
   ].join('|');
 }
 
+export type ChangeKind = 'status' | 'progress' | 'step' | 'scene' | 'final';
+
+export interface ProjectChange {
+  projectId: number;
+  previous?: ProjectStatusResponse;
+  snapshot: ProjectStatusResponse;
+  kinds: ChangeKind[];
+  /** A new status, step, scene state or final URL (not progress alone). */
+  meaningful: boolean;
+  /** The project reached completed or failed with this snapshot. */
+  ended: boolean;
+}
+
+export function changeKinds(a: ProjectStatusResponse | undefined, b: ProjectStatusResponse): ChangeKind[] {
+  if (!a) return ['status'];
+  const kinds: ChangeKind[] = [];
+  if (a.status !== b.status) kinds.push('status');
+  if ((a.progress ?? null) !== (b.progress ?? null)) kinds.push('progress');
+  if ((a.current_step ?? null) !== (b.current_step ?? null)) kinds.push('step');
+  const scenes = (s: ProjectStatusResponse) => fingerprint({ ...s, status: '', current_step: null });
+  if (
+    (a.final_video_url ?? null) !== (b.final_video_url ?? null) ||
+    (a.final_video_url_upscaled ?? null) !== (b.final_video_url_upscaled ?? null)
+  ) {
+    kinds.push('final');
+  } else if (scenes(a) !== scenes(b)) {
+    kinds.push('scene');
+  }
+  return kinds;
+}
+
 export const meaningfulChange = (a: ProjectStatusResponse | undefined, b: ProjectStatusResponse): boolean =>
   !a || fingerprint(a) !== fingerprint(b);
 
@@ -41,3 +72,17 @@ export function progressMessage(s: ProjectStatusResponse): string {
   const pct = s.progress != null ? ` ${Math.round(s.progress)}%` : '';
   return `${step}${scene}${pct}`;
 }
+
+/** MCP log line for a generation that ended, as sent to connections that follow it. */
+export function endedLogData(change: ProjectChange): Record<string, unknown> {
+  const s = change.snapshot;
+  return {
+    message: `generation ${s.status === 'completed' ? 'completed' : 'failed'}`,
+    project_id: change.projectId,
+    ...(s.final_video_url ? { final_video_url: s.final_video_url } : {}),
+    ...(s.error ? { error: s.error } : {}),
+  };
+}
+
+/** Whether a change is an end worth logging (a transition into completed or failed). */
+export const isEnding = (c: ProjectChange): boolean => c.ended && c.kinds.includes('status') && !!c.previous;

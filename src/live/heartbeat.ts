@@ -2,7 +2,8 @@
  * Progress that keeps a long call alive: hosts that reset their request timeout on progress (and
  * people watching a spinner) need a notification at least every 10 s, whether or not anything moved.
  */
-import type { ToolContext } from '../tools/define.js';
+/** Sends one progress notification (a tool context's `progress`); never throws. */
+export type SendProgress = (progress: number, total: number | undefined, message: string) => Promise<void>;
 
 /** Under the 10 s that hosts allow between progress notifications. */
 export const HEARTBEAT_MS = 8000;
@@ -14,7 +15,7 @@ export const HEARTBEAT_MS = 8000;
 export class MonotonicProgress {
   private last = -1;
 
-  constructor(private readonly send: ToolContext['progress']) {}
+  constructor(private readonly send: SendProgress) {}
 
   report(progress: number, total: number | undefined, message: string): Promise<void> {
     const p = Math.max(progress, Math.round((this.last + 0.01) * 100) / 100);
@@ -28,7 +29,7 @@ export class MonotonicProgress {
  * and the seconds elapsed; for upstream calls that can take tens of seconds (creating a story).
  */
 export async function withHeartbeat<T>(
-  ctx: Pick<ToolContext, 'progress'>,
+  ctx: { progress: SendProgress },
   message: string,
   work: () => Promise<T>,
   everyMs = HEARTBEAT_MS,

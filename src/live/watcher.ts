@@ -18,23 +18,10 @@ import type { SceneProjectsApi } from '../api/contract.js';
 import { ApiError } from '../api/errors/index.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js';
 import type { Logger } from '../log.js';
-import { fingerprint, meaningfulChange } from './change.js';
+import { changeKinds, meaningfulChange, type ProjectChange } from './change.js';
 import type { ProjectFollower, WaitOptions, WaitResult } from './follower.js';
 import { HEARTBEAT_MS } from './heartbeat.js';
 import { DEFAULT_PACE, nextInterval, type PollPace } from './pace.js';
-
-export type ChangeKind = 'status' | 'progress' | 'step' | 'scene' | 'final';
-
-export interface ProjectChange {
-  projectId: number;
-  previous?: ProjectStatusResponse;
-  snapshot: ProjectStatusResponse;
-  kinds: ChangeKind[];
-  /** A new status, step, scene state or final URL (not progress alone). */
-  meaningful: boolean;
-  /** The project reached completed or failed with this snapshot. */
-  ended: boolean;
-}
 
 export interface WatcherTiming {
   /** Quickest poll interval, used after a meaningful change. Default 1000. */
@@ -95,24 +82,6 @@ interface Entry {
 const FATAL_KINDS = new Set(['not_found', 'unauthorized', 'not_configured', 'validation']);
 /** A deleted or forbidden project is given up after this many such answers in a row (a blip is not). */
 const FATAL_LIMIT = 3;
-
-export function changeKinds(a: ProjectStatusResponse | undefined, b: ProjectStatusResponse): ChangeKind[] {
-  if (!a) return ['status'];
-  const kinds: ChangeKind[] = [];
-  if (a.status !== b.status) kinds.push('status');
-  if ((a.progress ?? null) !== (b.progress ?? null)) kinds.push('progress');
-  if ((a.current_step ?? null) !== (b.current_step ?? null)) kinds.push('step');
-  const scenes = (s: ProjectStatusResponse) => fingerprint({ ...s, status: '', current_step: null });
-  if (
-    (a.final_video_url ?? null) !== (b.final_video_url ?? null) ||
-    (a.final_video_url_upscaled ?? null) !== (b.final_video_url_upscaled ?? null)
-  ) {
-    kinds.push('final');
-  } else if (scenes(a) !== scenes(b)) {
-    kinds.push('scene');
-  }
-  return kinds;
-}
 
 export class ProjectWatcher implements ProjectFollower {
   readonly timing: WatcherTiming;

@@ -5,9 +5,9 @@
 import { completable, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { perRuntime } from '../per-runtime.js';
+import { projectUri, storyboardUri } from '../resource-uris.js';
 import { recentProjects } from '../resources/recent.js';
 import type { Runtime } from '../runtime.js';
-import { projectUri, storyboardUri } from '../tools/shapes.js';
 
 const SCENE_COUNTS = ['2', '3', '4', '5', '6', '7', '8', '9', '10'];
 const SCENE_NUMBERS = ['1', ...SCENE_COUNTS];

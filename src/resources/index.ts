@@ -10,10 +10,9 @@ import { ApiError } from '../api/errors/index.js';
 import { isTerminalStatus, type Project, type ProjectStatusResponse } from '../api/schemas.js';
 import { titleText } from '../clean-text.js';
 import { errorText } from '../error-text.js';
-import { liveOf } from '../live/live.js';
 import { perRuntime } from '../per-runtime.js';
+import { projectUri, storyboardUri } from '../resource-uris.js';
 import type { Runtime } from '../runtime.js';
-import { projectUri, storyboardUri } from '../tools/shapes.js';
 import { recentProjects } from './recent.js';
 import { type ProjectView, projectView, storyboardMarkdown } from './storyboard.js';
 
@@ -47,7 +46,7 @@ export async function readProjectView(rt: Runtime, id: number, signal?: AbortSig
   let status: ProjectStatusResponse | undefined;
   const moving =
     !isTerminalStatus(project.status) && project.status !== 'proposed' && project.status !== 'draft';
-  const cached = liveOf(rt)?.watcher.latest(id);
+  const cached = rt.live?.watcher.latest(id);
   if (cached && cached.ageMs < FRESH_MS) status = cached.snapshot;
   else if (moving) status = await rt.api.getStatus(id, { signal }).catch(() => undefined);
   return projectView(project, status);

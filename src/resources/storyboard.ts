@@ -4,7 +4,8 @@
  */
 import { isTerminalStatus, type Project, type ProjectStatusResponse } from '../api/schemas.js';
 import { progressMessage } from '../live/change.js';
-import { nextStep, projectUri, storyboardUri } from '../tools/shapes.js';
+import { projectUri, storyboardUri } from '../resource-uris.js';
+import { nextStep } from '../tools/shapes.js';
 
 export type ProjectView = Project & { storyboard_uri: string; next_step: string };
 

@@ -4,9 +4,9 @@ import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL, ModelName, ProjectId } from '
 import { titleText } from '../clean-text.js';
 import { runSpend } from '../consent/gate.js';
 import { hashScenes } from '../consent/index.js';
+import { projectUri } from '../resource-uris.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
-import { projectUri } from './shapes.js';
 import { SpendOutput, spendInputs, spendOutcome } from './spend-shared.js';
 
 export const approveProject = defineTool({

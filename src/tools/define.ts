@@ -4,11 +4,12 @@
  * output schema mandatory, so no tool can ship without saying what it does to the world.
  */
 import type { z } from 'zod';
-import type { SceneProjectsApi } from '../api/contract.js';
-import type { CreditBudget, QuoteSigner } from '../consent/index.js';
+import type { QuoteView, SpendContext } from '../consent/channel.js';
 import type { ProjectFollower } from '../live/follower.js';
 import type { ImageBlock } from '../media/scene-images.js';
 import { portableSchema } from './json-schema.js';
+
+export type { ConsentAnswer, ConsentChannel, QuoteView } from '../consent/channel.js';
 
 /** What a tool does to the world. Read-only mode reads annotations.readOnlyHint, which must agree. */
 export type ToolEffect = 'read' | 'write' | 'spend';
@@ -28,60 +29,12 @@ export interface ResourceLink {
   mimeType?: string;
 }
 
-/** The answer a person gave to a consent question, as the surface received it. */
-export interface ConsentAnswer {
-  action: 'accept' | 'decline' | 'cancel';
-  confirmed: boolean;
-  /** The sealed quote token the question was asked about. */
-  quoteToken?: string;
-}
-
-/**
- * How this surface can ask the person. The spend gate (src/consent/gate.ts) is the one place that reads it.
- * - `elicit`: an MCP client that can elicit; `answer` is set when the person has answered.
- * - `arguments`: an MCP client that cannot elicit; the host's own approval prompt shows the call's arguments.
- * - `callback`: an application outside MCP that supplied `confirmSpend`.
- * - `app`: the storyboard view (MCP Apps): the person's click on a button showing the quoted figure;
- *   its call carries the quote token and that figure, like `arguments`, under a quote of its own.
- * - `none`: nobody can be asked; spending is refused.
- */
-export type ConsentChannel =
-  | { kind: 'elicit'; answer?: ConsentAnswer }
-  | { kind: 'arguments' }
-  | { kind: 'app' }
-  | { kind: 'callback'; confirm: (quote: QuoteView) => Promise<boolean> }
-  | { kind: 'none' };
-
-/** A quote as shown to the model and the person. */
-export interface QuoteView {
-  action: 'approve_project' | 'regenerate_scene';
-  project_id: number;
-  scene_number?: number;
-  credits: number;
-  summary: string;
-  params: Record<string, string | number | boolean>;
-  quote_token: string;
-  expires_at: string;
-}
-
-export interface ToolContext {
-  api: SceneProjectsApi;
+/** What a tool's handler gets: what the spend gate needs, and a few things only tools use. */
+export interface ToolContext extends SpendContext {
   defaults: { personId?: number };
-  signal: AbortSignal;
-  consent: ConsentChannel;
-  signer: QuoteSigner;
-  budget: CreditBudget;
   follower?: ProjectFollower;
-  /**
-   * Runs `fn` holding the project's lock: a confirmed spend from its quote re-check through the
-   * upstream call, and every edit, so an edit never lands between them. Waits (bounded) for another
-   * holder, then refuses with a message saying nothing was done.
-   */
-  lockProject<T>(projectId: number, fn: () => Promise<T>, what?: string): Promise<T>;
   /** Progress for long calls; `total` 100 when a percentage. Never throws. */
   progress(progress: number, total: number | undefined, message: string): Promise<void>;
-  /** Events worth a person's attention (quote issued, consent given, generation started…). Never throws. */
-  log(level: 'debug' | 'info' | 'warning', message: string, data?: Record<string, unknown>): void;
 }
 
 export interface ToolSuccess<O> {

@@ -3,9 +3,9 @@ import { regenerateCost } from '../api/pricing.js';
 import { ProjectId, promptText, SceneNumber } from '../api/schemas.js';
 import { runSpend, shortHash } from '../consent/gate.js';
 import { hashScenes } from '../consent/index.js';
+import { projectUri } from '../resource-uris.js';
 import { defineTool } from './define.js';
 import { ToolInputError } from './errors.js';
-import { projectUri } from './shapes.js';
 import { SpendOutput, spendInputs, spendOutcome } from './spend-shared.js';
 
 /** The scenes as a regeneration with new prompts leaves them. */

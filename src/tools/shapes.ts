@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Project, ProjectStatusResponse, Scene } from '../api/schemas.js';
 import { cleanText, titleText } from '../clean-text.js';
+import { projectUri } from '../resource-uris.js';
 
 const s = z.string().nullish();
 const n = z.number().nullish();
@@ -57,9 +58,6 @@ export const QuoteOut = z.object({
   quote_token: z.string(),
   expires_at: z.string(),
 });
-
-export const projectUri = (id: number): string => `scene-projects://projects/${id}`;
-export const storyboardUri = (id: number): string => `scene-projects://projects/${id}/storyboard`;
 
 export const projectLink = (p: { id: number; description?: string | null; story_idea?: string | null }) => ({
   uri: projectUri(p.id),

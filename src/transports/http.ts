@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLegacyRequest } from '@modelcontextprotocol/server';
-import { liveExtension } from '../live/extension.js';
+import { liveExtension } from '../resources/extension.js';
 import type { Runtime } from '../runtime.js';
 import { hostForUrl, readRequest, requestGuards, sendJsonError } from './http-guards.js';
 import { answerHealth } from './http-health.js';

@@ -18,8 +18,8 @@ import {
   type Transport,
 } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
-import { liveOf, parseProjectUri } from '../live/live.js';
-import { endedLogData, isEnding } from '../live/subscriptions.js';
+import { endedLogData, isEnding } from '../live/change.js';
+import { parseProjectUri } from '../resource-uris.js';
 import type { Runtime } from '../runtime.js';
 import { type BuildOptions, buildServer, newSession } from '../server.js';
 import { stdioGate } from './stdio-gate.js';
@@ -161,7 +161,7 @@ export class ListenTracker {
       // serveStdio routes this onto every open listen stream whose filter names the URI.
       p.server.server.sendResourceUpdated({ uri }).catch(() => {});
     });
-    this.stopLogging = liveOf(this.rt)?.watcher.onChange((change) => {
+    this.stopLogging = this.rt.live.watcher.onChange((change) => {
       const p = this.pinned();
       if (p?.era !== 'modern' || !isEnding(change)) return;
       if (!this.listened().some((u) => parseProjectUri(u)?.id === change.projectId)) return;

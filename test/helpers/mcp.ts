@@ -5,8 +5,8 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { expect } from 'vitest';
 import { APP_MIME_TYPE, UI_EXTENSION } from '../../src/app/capability.js';
 import { loadConfig } from '../../src/config.js';
-import { liveExtension } from '../../src/live/extension.js';
 import { silentLogger } from '../../src/log.js';
+import { liveExtension } from '../../src/resources/extension.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.js';
 import { buildServer, newSession } from '../../src/server.js';
 

@@ -5,24 +5,9 @@
  * connection only for the URIs it subscribed to. Closing the connection unfollows everything.
  */
 import { type McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { Runtime } from '../runtime.js';
-import type { SessionState } from '../server.js';
-import { liveOf, parseProjectUri } from './live.js';
-import type { ProjectChange } from './watcher.js';
-
-/** MCP log line for a generation that ended, as sent to connections that follow it. */
-export function endedLogData(change: ProjectChange): Record<string, unknown> {
-  const s = change.snapshot;
-  return {
-    message: `generation ${s.status === 'completed' ? 'completed' : 'failed'}`,
-    project_id: change.projectId,
-    ...(s.final_video_url ? { final_video_url: s.final_video_url } : {}),
-    ...(s.error ? { error: s.error } : {}),
-  };
-}
-
-/** Whether a change is an end worth logging (a transition into completed or failed). */
-export const isEnding = (c: ProjectChange): boolean => c.ended && c.kinds.includes('status') && !!c.previous;
+import { endedLogData, isEnding } from '../live/change.js';
+import { parseProjectUri } from '../resource-uris.js';
+import type { Runtime, SessionState } from '../runtime.js';
 
 export function registerSubscriptions(server: McpServer, rt: Runtime, session: SessionState): void {
   const live = rt.live;
@@ -36,7 +21,7 @@ export function registerSubscriptions(server: McpServer, rt: Runtime, session: S
       if (!follows.has(uri)) return;
       server.server.sendResourceUpdated({ uri }).catch(() => {});
     });
-    stopLogging = liveOf(rt)?.watcher.onChange((change) => {
+    stopLogging = live.watcher.onChange((change) => {
       if (!isEnding(change)) return;
       const followed = [...follows.keys()].some((u) => parseProjectUri(u)?.id === change.projectId);
       if (!followed) return;

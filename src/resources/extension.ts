@@ -3,13 +3,18 @@
  * pass `liveExtension(rt)` as buildServer's options. Logging (`logging/setLevel`) comes with the
  * `logging` capability buildServer declares.
  */
+import type { McpRequestContext, McpServer } from '@modelcontextprotocol/server';
 import { registerPrompts } from '../prompts/index.js';
-import { registerProjectResources } from '../resources/index.js';
-import type { Runtime } from '../runtime.js';
-import type { BuildOptions } from '../server.js';
+import type { Runtime, SessionState } from '../runtime.js';
+import { registerProjectResources } from './index.js';
 import { registerSubscriptions } from './subscriptions.js';
 
-export function liveExtension(_rt: Runtime): BuildOptions {
+/** buildServer's `extend` option (typed here so that this layer need not import the server's). */
+export interface ServerExtension {
+  extend(server: McpServer, rt: Runtime, session: SessionState, ctx?: McpRequestContext): void;
+}
+
+export function liveExtension(_rt: Runtime): ServerExtension {
   return {
     extend(server, rt, session, ctx) {
       registerProjectResources(server, rt);
