@@ -34,7 +34,7 @@ await build({
   entryPoints: ['src/cli.ts'],
   outfile: 'dist/cli.js',
   sourcemap: 'linked',
-  external: ['./sandbox/*', 'undici'],
+  external: ['./sandbox/*', 'undici', 'redis'],
   plugins: [imagingExternal],
 });
 

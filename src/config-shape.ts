@@ -13,6 +13,8 @@ export interface Config {
   sandbox: { enabled: boolean; port: number; token?: string; credits: number; timeScale: number };
   consent: { creditLimit?: number; sessionCreditLimit?: number; quoteKey?: string; quoteTtlSeconds: number };
   readOnly: boolean;
+  /** `memory` or a redis:// URL (see store/open.ts). */
+  store: string;
   /** Names of tool definitions (validated against them); unset: all. */
   tools?: string[];
   /** The storyboard MCP App. */

@@ -191,6 +191,7 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
       quoteTtlSeconds: 600,
     },
     readOnly: v.readOnly,
+    store: v.store ?? 'memory',
     tools: v.tools,
     app: { mediaOrigins: v.mediaOrigins },
     http: {

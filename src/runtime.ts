@@ -13,7 +13,7 @@ import { createLiveLayer, type LiveLayer, sandboxTiming } from './live/live.js';
 import type { WatcherTiming } from './live/watcher.js';
 import { createLogger, type Logger, registerSecret } from './log.js';
 import type { Sandbox } from './sandbox/contract.js';
-import { openStore } from './store/open.js';
+import { openStore, storeSecrets, storeSpecOf } from './store/open.js';
 import { type StateStore, usedQuotesOf } from './store/types.js';
 import { VERSION } from './version.js';
 
@@ -68,6 +68,7 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
   for (const secret of urlSecrets(config.api.url)) registerSecret(secret);
   registerSecret(config.http.token);
   registerSecret(config.consent.quoteKey);
+  for (const secret of storeSecrets(config.store)) registerSecret(secret);
 
   let sandbox = o.sandbox;
   let apiConfig = config.api;
@@ -95,7 +96,9 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     api = client;
   }
 
-  const store = o.store ?? (await openStore({ kind: 'memory' }, { clock: o.clock }));
+  const store =
+    o.store ??
+    (await openStore(storeSpecOf(config.store), { clock: o.clock, onError: (m) => logger.warn(m) }));
   closers.push(() => store.close());
   const account = accountKey(apiConfig.token);
   const signer = new QuoteSigner({

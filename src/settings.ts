@@ -93,6 +93,16 @@ const originList = list.pipe(
   ),
 );
 
+/** `memory`, or a redis:// (rediss:// for TLS) URL. */
+const storeSpec = text.refine((v) => {
+  if (v.toLowerCase() === 'memory') return true;
+  try {
+    return /^rediss?:$/.test(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be memory or a Redis URL such as redis://127.0.0.1:6379.');
+
 const positive = fromText(
   Number,
   z
@@ -176,6 +186,14 @@ export const SETTINGS = {
     schema: minLength(32, ' (use e.g. `openssl rand -hex 32`)'),
     secret: true,
     help: 'Secret (>= 32 chars) signing quote tokens; share it between replicas. Default: random.',
+  }),
+  store: setting({
+    flag: '--store',
+    env: 'TWIN_STORE',
+    schema: storeSpec,
+    // A Redis URL may carry a password.
+    secret: true,
+    help: 'Where used quotes, credit spends and project locks live: memory (default), or redis://host:6379 shared by replicas.',
   }),
   logLevel: setting({
     flag: '--log-level',
