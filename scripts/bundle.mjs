@@ -8,7 +8,8 @@
  * 2. `mcpb pack` it into ./scene-projects-mcp.mcpb (validates the manifest on the way).
  * 3. Verify: `mcpb unpack` into another temporary folder, start the server exactly as Claude Desktop
  *    would (the manifest's command, args and env, ${__dirname} and ${user_config.*} substituted, with
- *    sandbox mode on), connect a real MCP client over stdio, list the tools and run create_story.
+ *    sandbox mode on and a media folder chosen), connect a real MCP client over stdio, list the tools,
+ *    run create_story, generate, look at the scene images and save the video into the media folder.
  *
  * `--no-verify` skips step 3; `--keep` keeps the temporary folders and prints where they are.
  */
@@ -59,17 +60,19 @@ function stage() {
   if (existsSync(join(ROOT, 'assets')))
     cpSync(join(ROOT, 'assets'), join(dir, 'assets'), { recursive: true });
   // Only what the server runs: dist/cli.js is one esbuild bundle (SDK and zod inside); the sandbox
-  // stays a separate module (it finds assets/ relative to itself) and needs only the pricing table;
+  // stays a separate module (it finds assets/ relative to itself) with the few modules it imports;
   // dist/media/imaging.js is the pure-JS image codec (jimp inside), loaded only when images are asked
   // for; undici is the one external package (loaded on the first API request); the storyboard app is
   // one HTML file, read when a host first asks for it.
-  const files = [
-    'cli.js',
-    'media/imaging.js',
-    'api/pricing.js',
-    'app/storyboard.html',
-    ...readdirSync(join(ROOT, 'dist', 'sandbox')).map((f) => `sandbox/${f}`),
-  ];
+  const sandbox = readdirSync(join(ROOT, 'dist', 'sandbox')).map((f) => `sandbox/${f}`);
+  // The few modules outside dist/sandbox that it imports (the pricing table, the body reader), found
+  // from its own imports so a new one cannot be forgotten.
+  const shared = new Set();
+  for (const f of sandbox.filter((f) => f.endsWith('.js'))) {
+    const code = readFileSync(join(ROOT, 'dist', f), 'utf8');
+    for (const m of code.matchAll(/from '\.\.\/([\w/-]+\.js)'/g)) shared.add(m[1]);
+  }
+  const files = ['cli.js', 'media/imaging.js', 'app/storyboard.html', ...shared, ...sandbox];
   for (const f of files.filter((f) => /\.(js|html)$/.test(f)))
     cpSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -110,8 +113,10 @@ async function verify() {
     throw new Error('the bundle holds devDependencies or optional peers');
   }
 
-  // As Claude Desktop launches it: the manifest's command line and env, placeholders substituted.
-  const values = { sandbox: true };
+  // As Claude Desktop launches it: the manifest's command line and env, placeholders substituted,
+  // with the media folder a person would pick in the extension's settings.
+  const mediaDir = join(dir, 'My Videos');
+  const values = { sandbox: true, media_dir: mediaDir };
   const fill = (s) =>
     s
       .replaceAll(DIRNAME, dir)
@@ -164,8 +169,12 @@ async function verify() {
     const images = shown.content.filter((c) => c.type === 'image').length;
     if (images !== 2)
       throw new Error(`get_project include_images gave ${images} images, not 2: ${shown.content[0]?.text}`);
+    const saved = await client.callTool({ name: 'save_video', arguments: { project_id: id } });
+    const file = saved.structuredContent?.files?.[0]?.path;
+    if (saved.isError || !file || !file.startsWith(mediaDir) || statSync(file).size === 0)
+      throw new Error(`save_video did not save into the media folder: ${saved.content[0]?.text}`);
     log(
-      `verified: unpacked bundle serves ${names.length} tools over stdio; create_story → "${text.split('\n')[0]}"; ${images} scene images`,
+      `verified: unpacked bundle serves ${names.length} tools over stdio; create_story → "${text.split('\n')[0]}"; ${images} scene images; saved ${relative(dir, file)}`,
     );
   } finally {
     await client.close().catch(() => {});

@@ -17,6 +17,8 @@ export interface Config {
   store: string;
   /** Names of tool definitions (validated against them); unset: all. */
   tools?: string[];
+  /** Where save_video writes; unset: the platform's default folder, and over HTTP no save_video. */
+  media: { dir?: string };
   /** The storyboard MCP App. */
   app: { mediaOrigins: string[] };
   http: {

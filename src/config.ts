@@ -193,6 +193,7 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
     readOnly: v.readOnly,
     store: v.store ?? 'memory',
     tools: v.tools,
+    media: { dir: v.mediaDir },
     app: { mediaOrigins: v.mediaOrigins },
     http: {
       host: v.host,

@@ -2,8 +2,12 @@
  * `npm run demo`: the whole job, as an agent would do it, against the sandbox.
  * Starts the built server over stdio in sandbox mode, connects a real MCP client, and walks:
  * draft → edit → quote and consent (answered here as the person) → follow with a progress bar →
- * final video → regenerate a scene with consent → upscale.
+ * final video → look at the scenes → regenerate a scene with consent → upscale → save the video
+ * into a temporary folder.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -35,9 +39,11 @@ async function main(): Promise<void> {
       dim(' — a story idea to a finished video, on the local sandbox (no account, no real credits)'),
   );
 
+  // Where save_video puts the file: a fresh temporary folder, kept so the person can play the video.
+  const mediaDir = mkdtempSync(join(tmpdir(), 'scene-projects-demo-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cli, '--sandbox', '--time-scale', '2', '--log-level', 'warn'],
+    args: [cli, '--sandbox', '--time-scale', '2', '--log-level', 'warn', '--media-dir', mediaDir],
     stderr: 'inherit',
   });
   const client = new Client(
@@ -137,7 +143,13 @@ async function main(): Promise<void> {
     ),
   );
 
-  step(6, 'regenerate_scene — redo scene 2 with a stormier image, with consent');
+  step(6, 'get_project with include_images — the model looks at what came out');
+  const shown = await callTool('get_project', { project_id: project.id, include_images: true });
+  const images = shown.content.filter((b) => b.type === 'image').length;
+  const size = /Scene images below \(([^)]*)\)/.exec(shown.content[0]?.text ?? '')?.[1] ?? '';
+  say(`   ${images} scene images for the model ${dim(`(${size})`)}`);
+
+  step(7, 'regenerate_scene — redo scene 2 with a stormier image, with consent');
   const regen = await callTool('regenerate_scene', {
     project_id: project.id,
     scene_number: 2,
@@ -147,11 +159,16 @@ async function main(): Promise<void> {
   const redone = await follow(project.id, (s) => s.status === 'completed');
   say(`   re-stitched video: ${bold(String(redone.final_video_url))}`);
 
-  step(7, 'upscale — free');
+  step(8, 'upscale — free');
   const up = await callTool('upscale', { project_id: project.id });
   say(`   ${up.content[0]?.text?.split('\n')[0]}`);
   const upscaled = await follow(project.id, (s) => s.status === 'completed' && !!s.final_video_url_upscaled);
   say(`   upscaled video: ${bold(String(upscaled.final_video_url_upscaled))}`);
+
+  step(9, 'save_video — the finished video on the person’s disk');
+  const saved = await callTool('save_video', { project_id: project.id, what: 'upscaled' });
+  const file = (saved.structuredContent as { files: Array<{ path: string; bytes: number }> }).files[0]!;
+  say(`   saved: ${bold(file.path)} ${dim(`(${file.bytes} bytes)`)}`);
 
   const ledgerUrl = new URL('/_sandbox/ledger', String(done.final_video_url));
   const ledger = (await (await fetch(ledgerUrl)).json()) as {

@@ -125,6 +125,7 @@ function registerTool(server: McpServer, rt: Runtime, session: SessionState, def
         signer: rt.signer,
         budget: session.budget,
         follower: rt.follower,
+        mediaDir: rt.config.media.dir,
         lockProject: (projectId, fn, what) =>
           withProjectLock(rt.locks, rt.account, projectId, fn, { signal: c.mcpReq.signal, what }),
         async progress(progress, total, message) {
@@ -184,7 +185,9 @@ export function buildServer(
   // Resources are declared after the hook, so their list handler is installed through it.
   hideAppFromPlainClients(server);
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });
-  for (const def of selectTools(rt.config)) registerTool(server, rt, session, def);
+  // Over HTTP the server's disk is not the person's: files are written there only when asked to.
+  const localFiles = rt.config.mode !== 'http' || rt.config.media.dir !== undefined;
+  for (const def of selectTools({ ...rt.config, localFiles })) registerTool(server, rt, session, def);
   const spend = appSpendTool(rt.config);
   if (spend) registerTool(server, rt, session, spend);
   registerStoryboardResource(server, rt);

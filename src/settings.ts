@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_BASE_URL } from './api/client.js';
+import { expandDir } from './media/folder.js';
 import { DEFAULT_SANDBOX_CREDITS } from './sandbox/contract.js';
 import { READ_ONLY_TOOL_NAMES, TOOL_NAMES } from './tools/index.js';
 
@@ -180,6 +181,12 @@ export const SETTINGS = {
     schema: originList,
     default: ['https://storage.twin.actor'],
     help: 'Origins the storyboard app may load images and videos from (comma-separated); the API’s own origin is always allowed.',
+  }),
+  mediaDir: setting({
+    flag: '--media-dir',
+    env: 'TWIN_MEDIA_DIR',
+    schema: text.min(1, 'must name a folder').transform((v) => expandDir(v)),
+    help: 'Folder save_video writes into (default: scene-projects in your Videos or Downloads folder). Over HTTP, save_video is offered only when this is set.',
   }),
   quoteKey: setting({
     env: 'TWIN_QUOTE_KEY',

@@ -7,6 +7,9 @@
  */
 import { execFile } from 'node:child_process';
 import { getEventListeners } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type {
   Tool as AnthropicSdkTool,
@@ -50,9 +53,18 @@ import { READ_ONLY_TOOL_NAMES } from '../src/tools/index.js';
 let sb: Sandbox;
 const open: SceneTools[] = [];
 const FAST = { minMs: 10, maxMs: 50 };
+/** With a media folder every tool is offered (save_video needs one in the library). */
+const mediaDir = mkdtempSync(join(tmpdir(), 'library-media-'));
 
 function tools(opts: Parameters<typeof createSceneTools>[0] = {}): SceneTools {
-  const t = createSceneTools({ baseUrl: sb.url, token: sb.token, personId: 1, pollIntervals: FAST, ...opts });
+  const t = createSceneTools({
+    baseUrl: sb.url,
+    token: sb.token,
+    personId: 1,
+    pollIntervals: FAST,
+    mediaDir,
+    ...opts,
+  });
   open.push(t);
   return t;
 }
@@ -75,10 +87,11 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const t of open) await t.close();
   await sb?.close();
+  rmSync(mediaDir, { recursive: true, force: true });
 });
 
 describe('createSceneTools', () => {
-  it('offers the registry’s eight tools with JSON Schemas and annotations', () => {
+  it('offers the registry’s nine tools with JSON Schemas and annotations', () => {
     const scene = tools();
     expect(scene.tools.map((t) => t.name)).toEqual([...TOOL_NAMES]);
     for (const t of scene.tools) {
@@ -254,8 +267,8 @@ describe('OpenAI adapter', () => {
     const scene = tools();
     const chat: ChatCompletionTool[] = toOpenAITools(scene);
     const responses: FunctionTool[] = toOpenAIResponsesTools(scene);
-    expect(chat).toHaveLength(8);
-    expect(responses).toHaveLength(8);
+    expect(chat).toHaveLength(9);
+    expect(responses).toHaveLength(9);
     const first = chat[0]!;
     expect(first.type).toBe('function');
     if (first.type !== 'function') return;
@@ -424,9 +437,9 @@ function usage() {
 
 describe('scene-projects-mcp tools', () => {
   const base = { readOnly: false, tools: undefined } as const;
-  it.each(['json', 'openai', 'anthropic'] as const)('--format %s prints eight tools as JSON', (format) => {
+  it.each(['json', 'openai', 'anthropic'] as const)('--format %s prints nine tools as JSON', (format) => {
     const parsed = JSON.parse(printTools({ ...base, toolsFormat: format })) as Record<string, unknown>[];
-    expect(parsed).toHaveLength(8);
+    expect(parsed).toHaveLength(9);
     const names = parsed.map((t) =>
       format === 'openai' ? (t.function as { name: string }).name : (t.name as string),
     );

@@ -109,6 +109,7 @@ describe('manifest.json', () => {
     expect(defaults.readOnly).toBe(false);
     expect(defaults.sandbox.enabled).toBe(false);
     expect(defaults.mode).toBe('stdio');
+    expect(defaults.media.dir).toBeUndefined();
 
     const typed = loadConfig(
       [],
@@ -118,6 +119,7 @@ describe('manifest.json', () => {
         credit_limit: '500',
         read_only: true,
         sandbox: true,
+        media_dir: '/Users/ana/Movies/My videos',
       }),
     );
     expect(typed.api.token).toBe('tok_example_123456');
@@ -125,5 +127,6 @@ describe('manifest.json', () => {
     expect(typed.consent.creditLimit).toBe(500);
     expect(typed.readOnly).toBe(true);
     expect(typed.sandbox.enabled).toBe(true);
+    expect(typed.media.dir).toBe('/Users/ana/Movies/My videos');
   });
 });

@@ -193,7 +193,7 @@ describe('errors say what to do', () => {
     const c = await connect(rt);
     open.push(c);
     const { tools } = await c.client.listTools();
-    expect(tools).toHaveLength(8);
+    expect(tools).toHaveLength(9);
     const r = await call(c, 'list_projects', {});
     expect(r.isError).toBe(true);
     expect(text(r)).toContain('TWIN_API_TOKEN');

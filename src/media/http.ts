@@ -23,8 +23,11 @@ export interface MediaResponse {
 }
 
 export interface MediaHttp {
-  /** GET the URL, from byte `start` on when given (HTTP Range). */
-  get(url: string, opts: { signal?: AbortSignal; start?: number }): Promise<MediaResponse>;
+  /**
+   * GET the URL, from byte `start` on when given (HTTP Range); with `ifRange` (the first answer's
+   * strong ETag) a server whose file changed since sends it whole instead of a part of another file.
+   */
+  get(url: string, opts: { signal?: AbortSignal; start?: number; ifRange?: string }): Promise<MediaResponse>;
   close(): Promise<void>;
 }
 
@@ -45,7 +48,7 @@ export function mediaHttp(): MediaHttp {
     return agent;
   };
   return {
-    async get(url, { signal, start }) {
+    async get(url, { signal, start, ifRange }) {
       let parsed: URL;
       try {
         parsed = new URL(url);
@@ -61,7 +64,7 @@ export function mediaHttp(): MediaHttp {
           origin: parsed.origin,
           path: `${parsed.pathname}${parsed.search}`,
           method: 'GET',
-          headers: start ? { range: `bytes=${start}-` } : {},
+          headers: start ? { range: `bytes=${start}-`, ...(ifRange && { 'if-range': ifRange }) } : {},
           signal,
         });
         return { status: res.statusCode, headers: res.headers, body: res.body };

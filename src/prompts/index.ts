@@ -24,7 +24,7 @@ export function makeVideoText(storyIdea: string, numScenes: number): string {
     '3. Quote: call approve_project. It answers with the credits the generation will cost (about 100 per scene) before spending anything.',
     '4. Consent: tell the person the figure and ask plainly whether to spend it. Go on only on a clear yes; if the host shows a confirmation, let the person answer it. A no ends here: nothing is spent.',
     '5. Follow: generation takes 5–15 minutes. Call get_status with wait_seconds 50 and until "done" repeatedly (each call returns at the end or after 50 s, with progress meanwhile), or subscribe to the project resource if your host can. Tell the person briefly how it goes (step, scene i of N); do not flood them.',
-    '6. Deliver: when the status is completed, give the person final_video_url. Offer upscale (free) or regenerate_scene for a scene they dislike (costs credits: quote and ask again). If it failed, say why and offer a retry.',
+    '6. Deliver: when the status is completed, give the person final_video_url (save_video puts it on their disk, where offered). Offer upscale (free) or regenerate_scene for a scene they dislike (costs credits: quote and ask again). If it failed, say why and offer a retry.',
   ].join('\n');
 }
 

@@ -34,8 +34,9 @@ export type FaultKind =
   | { kind: 'latency'; ms: number }
   | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown }
   /** Destroys the socket. `when: 'before'` = before the request is handled (nothing happened);
-   *  `'after'` = the request is fully handled (credits may be charged), then the answer is lost. */
-  | { kind: 'reset'; when: 'before' | 'after' }
+   *  `'after'` = the request is fully handled (credits may be charged), then the answer is lost;
+   *  `'midway'` = the answer's headers and the first half of its body are sent, then the connection drops. */
+  | { kind: 'reset'; when: 'before' | 'after' | 'midway' }
   /** Handles the request, then never answers (the client's timeout fires). */
   | { kind: 'hang'; when: 'before' | 'after' };
 
@@ -74,6 +75,8 @@ export interface RequestRecord {
   at: number;
   /** The injected fault this request met, if any (added: optional). */
   fault?: FaultKind['kind'];
+  /** The request's Range header, if any (a resumed download). */
+  range?: string;
 }
 
 export interface Sandbox {

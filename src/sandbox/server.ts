@@ -140,8 +140,16 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     const q = rawUrl.indexOf('?');
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
+    const range = req.headers.range;
     const record = (status: number, fault?: FaultKind['kind']) =>
-      log.add({ method, path, status, at: deps.clock(), ...(fault ? { fault } : {}) });
+      log.add({
+        method,
+        path,
+        status,
+        at: deps.clock(),
+        ...(fault ? { fault } : {}),
+        ...(range && { range }),
+      });
 
     // Control routes stay reliable so a test can always read the ledger while faults are armed.
     const decision = path.startsWith('/_sandbox/') ? { latencyMs: 0 } : deps.faults.take(method, path);
@@ -168,6 +176,13 @@ export function createSandboxServer(deps: ServerDeps): SandboxServer {
     else if (fault?.kind === 'status') reply = faultReply(fault);
     else reply = await route(req, method, path, query, read.body);
 
+    if (fault?.kind === 'reset' && fault.when === 'midway') {
+      record(0, fault.kind);
+      res.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
+      // Closed once the first half has left (a reset could discard it unread): part of the body, then the drop.
+      res.write(reply.body.subarray(0, Math.floor(reply.body.length / 2)), () => req.socket.destroy());
+      return;
+    }
     if (fault && (fault.kind === 'reset' || fault.kind === 'hang')) {
       // `after`: the request took full effect above; only its answer is lost.
       record(0, fault.kind);

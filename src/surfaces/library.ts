@@ -57,6 +57,11 @@ export interface SceneToolsOptions {
   tools?: readonly ToolName[];
   /** Events worth showing (quote issued, consent given, generation started…). */
   onLog?: (level: LogLevel, message: string, data?: Record<string, unknown>) => void;
+  /**
+   * Folder save_video writes into. save_video is offered only when this is given: an application may
+   * run far from the person's disk.
+   */
+  mediaDir?: string;
   /** How often waitForProject and get_status `wait_seconds` poll. */
   pollIntervals?: PollIntervals;
 }
@@ -153,11 +158,11 @@ const optionLabel = (key: SettingKey) => OPTION_NAMES[key] ?? `the ${key} option
 
 /** The options through the same validation as the server's flags; throws a ConfigError naming the option. */
 function validated(options: SceneToolsOptions) {
-  const { apiUrl, apiToken, personId, creditLimit, readOnly, tools } = options.api
+  const { apiUrl, apiToken, personId, creditLimit, readOnly, tools, mediaDir } = options.api
     ? { ...options, apiUrl: undefined, apiToken: undefined }
     : { ...options, apiUrl: options.baseUrl, apiToken: options.token };
   const env = options.api ? {} : readEnv(process.env, ['apiUrl', 'apiToken']);
-  const given = { apiUrl, apiToken, personId, creditLimit, readOnly, tools };
+  const given = { apiUrl, apiToken, personId, creditLimit, readOnly, tools, mediaDir };
   return validate(merge(env, given), { label: optionLabel });
 }
 
@@ -202,7 +207,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
     ? { kind: 'callback', confirm: options.confirmSpend }
     : { kind: 'none' };
 
-  const defs = selectTools(settings);
+  const defs = selectTools({ ...settings, localFiles: settings.mediaDir !== undefined });
 
   const run = async (def: ToolDef, args: unknown, opts: ExecuteOptions = {}): Promise<SceneToolResult> => {
     let release = () => {};
@@ -220,6 +225,7 @@ export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
         signer,
         budget,
         follower,
+        mediaDir: settings.mediaDir,
         lockProject: (projectId, fn, what) =>
           withProjectLock(locks, account, projectId, fn, { signal, what }),
         async progress(p, total, message) {

@@ -33,6 +33,8 @@ export interface ResourceLink {
 export interface ToolContext extends SpendContext {
   defaults: { personId?: number };
   follower?: ProjectFollower;
+  /** The folder save_video writes into (--media-dir); unset: the platform's default (src/media/folder.ts). */
+  mediaDir?: string;
   /** Progress for long calls; `total` 100 when a percentage. Never throws. */
   progress(progress: number, total: number | undefined, message: string): Promise<void>;
 }
@@ -67,6 +69,11 @@ export interface ToolDef<
   view?: 'storyboard';
   /** Only the storyboard view may call it (MCP Apps visibility "app"); listed only to app-rendering clients. */
   appOnly?: boolean;
+  /**
+   * Writes files where the server runs: offered where that is the person's own machine (stdio), and
+   * elsewhere (HTTP, the library) only when a media folder was set explicitly.
+   */
+  localFiles?: true;
   annotations: ToolAnnotations;
   input: I;
   output: O;

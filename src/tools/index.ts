@@ -6,6 +6,7 @@ import { getProject } from './get-project.js';
 import { getStatus } from './get-status.js';
 import { listProjects } from './list-projects.js';
 import { regenerateScene } from './regenerate-scene.js';
+import { saveVideo } from './save-video.js';
 import { updateScene } from './update-scene.js';
 import { upscale } from './upscale.js';
 
@@ -19,6 +20,7 @@ const REGISTRY = [
   getStatus,
   regenerateScene,
   upscale,
+  saveVideo,
 ] as const;
 
 export type ToolName = (typeof REGISTRY)[number]['name'];
@@ -32,10 +34,20 @@ export const READ_ONLY_TOOL_NAMES: readonly ToolName[] = TOOLS.filter((t) => t.a
   (t) => t.name,
 );
 
-/** The tools a configuration offers: read-only mode keeps reads only; an allow-list narrows further. */
-export function selectTools(cfg: { readOnly: boolean; tools?: readonly string[] }): typeof TOOLS {
+/**
+ * The tools a configuration offers: read-only mode keeps reads only; an allow-list narrows further;
+ * `localFiles: false` drops the tools that write files where the server runs (see ToolDef.localFiles).
+ */
+export function selectTools(cfg: {
+  readOnly: boolean;
+  tools?: readonly string[];
+  localFiles?: boolean;
+}): typeof TOOLS {
   return TOOLS.filter(
-    (t) => (!cfg.readOnly || t.annotations.readOnlyHint) && (!cfg.tools || cfg.tools.includes(t.name)),
+    (t) =>
+      (!cfg.readOnly || t.annotations.readOnlyHint) &&
+      (!cfg.tools || cfg.tools.includes(t.name)) &&
+      (!t.localFiles || cfg.localFiles !== false),
   );
 }
 
