@@ -20,7 +20,7 @@ async function setup(flags: string[] = []) {
 }
 
 describe('tools/list', () => {
-  it('offers exactly the eight tools, in order, with honest annotations', async () => {
+  it('offers exactly the nine tools, in order, with honest annotations', async () => {
     const { c } = await setup();
     const { tools } = await c.client.listTools();
     expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);

@@ -56,7 +56,7 @@ describe.each(['legacy', 'modern'] as const)('stdio, %s client', (era) => {
   it('runs the whole flow with consent against the built server', async () => {
     const { client, asked, stderr } = await start(era);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(8);
+    expect(tools).toHaveLength(9);
     const call = async (name: string, args: Record<string, unknown>) => {
       const r = (await client.callTool({ name, arguments: args })) as Result;
       expect(r.isError, `${name}: ${r.content.map((c) => c.text).join(' ')}`).toBeFalsy();
