@@ -10,9 +10,11 @@ import {
   inputResponse,
   type McpRequestContext,
   McpServer,
+  type Transport,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ApiError } from './api/errors/index.js';
+import { redactMessage } from './api/redact.js';
 import { clientRendersApps } from './app/capability.js';
 import { registerStoryboardResource, STORYBOARD_APP_URI } from './app/resource.js';
 import { appSpendTool } from './app/spend-tool.js';
@@ -170,6 +172,22 @@ function registerTool(server: McpServer, rt: Runtime, session: SessionState, def
 }
 
 /** Extra registration (resources, prompts, subscriptions): see resources/extension.ts. */
+/**
+ * The last line of redaction: whatever transport the instance is connected to (stdio, a 2025-era
+ * session, a 2026-era per-request transport: the SDK connects each through Server.connect), every
+ * message it sends has every configured secret replaced. Answers are scrubbed where they enter;
+ * this catches what never came from the service, such as a prompt argument echoed back.
+ */
+function redactOutbound(server: McpServer): void {
+  const inner = server.server;
+  const connect = inner.connect.bind(inner);
+  inner.connect = (transport: Transport) => {
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => send(redactMessage(message), options);
+    return connect(transport);
+  };
+}
+
 export type BuildOptions = Partial<ServerExtension>;
 
 export function buildServer(
@@ -182,6 +200,7 @@ export function buildServer(
     { name: 'scene-projects-mcp', version: rt.version, title: 'Scene Projects' },
     { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
   );
+  redactOutbound(server);
   // Resources are declared after the hook, so their list handler is installed through it.
   hideAppFromPlainClients(server);
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });

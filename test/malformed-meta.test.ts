@@ -7,7 +7,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
+import { createLogger, registerSecret } from '../src/log.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { type HttpServerHandle, startHttpServer } from '../src/transports/http.js';
 import { checkInbound, MAX_INVALID_LOG } from '../src/transports/inbound-check.js';
@@ -77,6 +77,15 @@ describe('checkInbound', () => {
       params: 1,
     });
     expect(!method.ok && method.log.length).toBeLessThanOrEqual(MAX_INVALID_LOG);
+  });
+
+  it('never shows a configured secret, not even cut short by a cap', () => {
+    const secret = `sk_${'s'.repeat(70)}`;
+    registerSecret(secret);
+    const v = checkInbound({ jsonrpc: '2.0', id: secret, method: secret, [secret]: 1 });
+    const shown = JSON.stringify(!v.ok && [v.log, v.error]);
+    expect(shown).not.toContain(secret.slice(0, 20));
+    expect(shown).toContain('[redacted]');
   });
 
   it('passes valid messages and only logs what cannot be answered', () => {

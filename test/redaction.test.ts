@@ -6,12 +6,18 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SceneProjectsClient } from '../src/api/client.js';
 import { ApiError } from '../src/api/errors/index.js';
 import { MIN_SECRET_LENGTH, redact, redactAnswer, shownUrl } from '../src/api/redact.js';
+import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { call, connect, STORY, sandboxRuntime, text } from './helpers/mcp.js';
+import { createRuntime } from '../src/runtime.js';
+import { startSandbox } from '../src/sandbox/index.js';
+import { startHttpServer } from '../src/transports/http.js';
+import { type Mutation, startDriftProxy } from './helpers/drift-proxy.js';
+import { call, connect, STORY, sandboxRuntime, type ToolResult, text } from './helpers/mcp.js';
 
 const open: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -152,4 +158,129 @@ describe('a token echoed by the service never leaves the server', () => {
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(encodeURIComponent(token));
   });
+});
+
+/** Every configured secret, echoed by the service in every answer and carried in what the person types. */
+describe('every configured secret, wherever it comes from, never leaves the server', () => {
+  const QUOTE_KEY = 'quote-key-for-redaction-test-0123456789abcdef';
+  const HTTP_TOKEN = 'http-bearer-for-redaction-test-0123';
+
+  /** Appends the secrets to every free-text field of an answer and adds a field that carries them. */
+  const echo =
+    (secrets: string[]): Mutation =>
+    (body) => {
+      const said = secrets.map((s, i) => (i % 2 ? encodeURIComponent(s) : s)).join(' ');
+      const visit = (v: unknown): unknown => {
+        if (Array.isArray(v)) return v.map(visit);
+        if (!v || typeof v !== 'object') return v;
+        const o = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]));
+        for (const k of ['description', 'narration_text', 'current_step', 'error', 'detail', 'message']) {
+          if (typeof o[k] === 'string') o[k] = `${o[k]} (${said})`;
+        }
+        o.x_echo = { said, auth: `Bearer ${secrets[0]}` };
+        return o;
+      };
+      return visit(body);
+    };
+
+  it('tool results, errors, elicitations, notifications, resources, prompts and logs', async () => {
+    const sb = await startSandbox({ timeScale: 400, credits: 100_000 });
+    open.push(() => sb.close());
+    const px = await startDriftProxy(sb.origin);
+    open.push(() => px.close());
+    const secrets = [sb.token, QUOTE_KEY, HTTP_TOKEN];
+    px.add({ mutate: echo(secrets) });
+
+    const lines: string[] = [];
+    const config = loadConfig(['--api-url', px.url, '--log-level', 'debug'], {
+      TWIN_API_TOKEN: sb.token,
+      TWIN_QUOTE_KEY: QUOTE_KEY,
+      MCP_HTTP_TOKEN: HTTP_TOKEN,
+      TWIN_PERSON_ID: '1',
+    });
+    const rt = await createRuntime(config, { logger: createLogger('debug', (l) => lines.push(l)) });
+    open.push(() => rt.close());
+    const outputs: unknown[] = [];
+    for (const era of ['legacy', 'modern'] as const) {
+      const c = await connect(rt, { era, elicit: () => ({ action: 'accept', content: { confirm: true } }) });
+      open.push(() => c.close());
+      const notes: unknown[] = [];
+      c.client.fallbackNotificationHandler = async (n) => {
+        notes.push(n);
+      };
+      const run = async (tool: string, args: Record<string, unknown>) => {
+        const r = (await c.client.callTool(
+          { name: tool, arguments: args },
+          { onprogress: (p) => notes.push(p) },
+        )) as ToolResult;
+        outputs.push(r);
+        return r;
+      };
+      // The person's own text carries a secret too: it goes upstream and comes back, and into prompts.
+      const created = await run('create_story', { story_idea: `${STORY} ${sb.token}`, num_scenes: 2 });
+      expect(created.isError, text(created)).toBeFalsy();
+      const id = (created.structuredContent!.project as { id: number }).id;
+      await run('update_scene', { project_id: id, scene_number: 1, description: `Dawn. ${QUOTE_KEY}` });
+      await run('list_projects', {});
+      await run('get_project', { project_id: id, include_images: true });
+      const approved = await run('approve_project', { project_id: id });
+      expect(approved.structuredContent, text(approved)).toMatchObject({ outcome: 'started' });
+      for (let i = 0; i < 60; i++) {
+        const s = await run('get_status', { project_id: id, wait_seconds: 2 });
+        if ((s.structuredContent?.status as { status?: string } | undefined)?.status === 'completed') break;
+      }
+      await run('regenerate_scene', { project_id: id, scene_number: 1 });
+      await run('upscale', { project_id: id });
+      // An error answer that echoes the token.
+      px.add({
+        count: 1,
+        path: /scene-projects\/\d+$/,
+        fault: {
+          kind: 'raw',
+          status: 422,
+          when: 'before',
+          body: JSON.stringify({ detail: `token ${sb.token} rejected for ${HTTP_TOKEN}` }),
+        },
+      });
+      const failed = await run('get_project', { project_id: id });
+      expect(failed.isError).toBe(true);
+      outputs.push(await c.client.listResources());
+      for (const uri of [`scene-projects://projects/${id}`, `scene-projects://projects/${id}/storyboard`]) {
+        outputs.push(await c.client.readResource({ uri }));
+      }
+      outputs.push(
+        await c.client.getPrompt({ name: 'make_video', arguments: { story_idea: `Idea ${sb.token}` } }),
+        await c.client.getPrompt({
+          name: 'refine_scene',
+          arguments: { project_id: String(id), change: `use ${QUOTE_KEY} and ${HTTP_TOKEN}` },
+        }),
+      );
+      outputs.push(c.asked, notes);
+    }
+    // The same over HTTP: a 2025-era session and 2026-era per-request instances.
+    const http = await startHttpServer(rt, { port: 0 });
+    open.push(() => http.close());
+    for (const era of ['legacy', 'modern'] as const) {
+      const client = new Client(
+        { name: 'redaction-http', version: '1' },
+        era === 'modern' ? { versionNegotiation: { mode: 'auto' as const } } : {},
+      );
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(http.url), {
+          requestInit: { headers: { authorization: `Bearer ${HTTP_TOKEN}` } },
+        }),
+      );
+      open.push(() => client.close());
+      outputs.push(
+        await client.getPrompt({ name: 'make_video', arguments: { story_idea: `Idea ${HTTP_TOKEN}` } }),
+        await client.callTool({ name: 'list_projects', arguments: {} }),
+      );
+    }
+
+    const everything = JSON.stringify([outputs, lines]);
+    expect(everything).toContain('[redacted]'); // the echoes did come back, cleaned
+    for (const s of secrets) {
+      for (const form of [s, encodeURIComponent(s), s.slice(0, 24)]) expect(everything).not.toContain(form);
+    }
+  }, 120_000);
 });

@@ -109,6 +109,24 @@ export function redactAnswer(text: string, extra?: Secrets): string {
   return clean === JSON.stringify(json) ? out : clean;
 }
 
+/**
+ * A message about to leave the server with every known secret replaced in every string (keys
+ * included); the same object when it holds none (one JSON.stringify to find out).
+ */
+export function redactMessage<T>(message: T, extra?: Secrets): T {
+  const json = JSON.stringify(message);
+  if (json === undefined || redactSecretValues(json, extra) === json) return message;
+  const clean = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactSecretValues(v, extra);
+    if (Array.isArray(v)) return v.map(clean);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactSecretValues(k, extra), clean(x)]));
+    }
+    return v;
+  };
+  return clean(message) as T;
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g;
 

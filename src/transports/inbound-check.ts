@@ -13,6 +13,7 @@ import {
   type JSONRPCErrorResponse,
   parseJSONRPCMessage,
 } from '@modelcontextprotocol/server';
+import { redactSecretValues } from '../api/redact.js';
 import { cleanText } from '../clean-text.js';
 
 /** The longest log line about one invalid message (method and id are capped well below it). */
@@ -45,6 +46,9 @@ function kind(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/** Client text as it may be shown: secrets replaced before the cap (a cut secret is not recognised). */
+const shown = (text: string, max: number) => cleanText(redactSecretValues(text), max);
+
 const KEYS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
@@ -54,7 +58,7 @@ function methodProblem(m: Obj): { code: number; problem: string } | undefined {
   const params = (problem: string) => ({ code: INVALID_PARAMS, problem });
   if (m.jsonrpc !== '2.0') return invalid(`"jsonrpc" must be "2.0" (got ${kind(m.jsonrpc)})`);
   const extra = Object.keys(m).find((k) => !KEYS.has(k) || k === 'result' || k === 'error');
-  if (extra !== undefined) return invalid(`unexpected member "${cleanText(extra, 40)}"`);
+  if (extra !== undefined) return invalid(`unexpected member "${shown(extra, 40)}"`);
   if ('id' in m && !isId(m.id)) return invalid(`"id" must be a string or an integer (got ${kind(m.id)})`);
   if (m.params === undefined) return undefined;
   if (!isObj(m.params)) return params(`params must be an object (got ${kind(m.params)})`);
@@ -80,8 +84,8 @@ function schemaProblem(value: unknown): string | undefined {
   } catch (err) {
     const issue = (err as { issues?: { path?: PropertyKey[]; message?: string }[] }).issues?.[0];
     if (!issue) return 'not a valid JSON-RPC message';
-    const path = (issue.path ?? []).map((p) => cleanText(String(p), 40)).join('.');
-    return `${path ? `${path}: ` : ''}${cleanText(issue.message ?? 'invalid', 80)}`;
+    const path = (issue.path ?? []).map((p) => shown(String(p), 40)).join('.');
+    return `${path ? `${path}: ` : ''}${shown(issue.message ?? 'invalid', 80)}`;
   }
 }
 
@@ -92,8 +96,8 @@ function schemaFallback(value: unknown): { code: number; problem: string } | und
 
 function logLine(answered: boolean, method: unknown, id: unknown, problem: string): string {
   const what = [
-    typeof method === 'string' ? `method ${cleanText(method, 60)}` : undefined,
-    isId(id) ? `id ${cleanText(String(id), 40)}` : undefined,
+    typeof method === 'string' ? `method ${shown(method, 60)}` : undefined,
+    isId(id) ? `id ${shown(String(id), 40)}` : undefined,
   ].filter(Boolean);
   const head = `invalid JSON-RPC message ${answered ? 'answered with an error' : 'dropped'}`;
   return cleanText(`${head}${what.length ? ` (${what.join(', ')})` : ''}: ${problem}`, MAX_INVALID_LOG);
