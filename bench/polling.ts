@@ -13,7 +13,8 @@
 
 import { SceneProjectsClient } from '../src/api/client.js';
 import type { SceneProjectsApi } from '../src/api/contract.js';
-import { DEFAULT_TIMING, ProjectWatcher, type WatcherTiming } from '../src/live/watcher.js';
+import { DEFAULT_TIMING, type WatcherTiming } from '../src/live/timing.js';
+import { ProjectWatcher } from '../src/live/watcher.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { memClient, newProject, runtimeOn } from './inproc.js';
 import { round, within } from './lib.js';

@@ -17,9 +17,6 @@ export const MAX_FUNCTION_LINES = 80;
 const PENDING_SPLITS = new Set([
   'src/cli.ts:main',
   'src/demo.ts:main',
-  'src/live/watcher.ts',
-  'src/sandbox/server.ts:createSandboxServer',
-  'src/sandbox/store.ts',
   'src/surfaces/library.ts:createSceneTools',
   'src/transports/http-legacy.ts:legacyHandler',
   'src/transports/http.ts:startHttpServer',

@@ -2,7 +2,7 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import type { WatcherTiming } from '../src/live/watcher.js';
+import type { WatcherTiming } from '../src/live/timing.js';
 import { silentLogger } from '../src/log.js';
 import { liveExtension } from '../src/resources/extension.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';

@@ -7,7 +7,8 @@ import type { SceneProjectsApi } from '../api/contract.js';
 import type { Logger } from '../log.js';
 import { parseProjectUri, projectResourceUris } from '../resource-uris.js';
 import type { ProjectChange } from './change.js';
-import { ProjectWatcher, type WatcherTiming } from './watcher.js';
+import type { WatcherTiming } from './timing.js';
+import { ProjectWatcher } from './watcher.js';
 
 export interface LiveHooks {
   /** A 2026-era client opened `subscriptions/listen` for these URIs; call the returned function when it closes. */
@@ -19,25 +20,6 @@ export interface LiveHooks {
 export interface LiveLayer extends LiveHooks {
   watcher: ProjectWatcher;
   close(): void;
-}
-
-/**
- * With the in-process sandbox running faster than real time, poll faster by the same factor, so
- * demos and tests see every step (never below 25 ms).
- */
-export function sandboxTiming(
-  sandbox: { enabled: boolean; timeScale: number },
-  timing: Partial<WatcherTiming> = {},
-): Partial<WatcherTiming> {
-  const scale = sandbox.enabled ? sandbox.timeScale : 1;
-  if (!(scale > 1)) return timing;
-  const s = (ms: number) => Math.max(25, Math.round(ms / scale));
-  return {
-    minIntervalMs: s(1000),
-    maxIntervalMs: s(15_000),
-    progressCapMs: s(5000),
-    ...timing,
-  };
 }
 
 export function createLiveLayer(opts: {

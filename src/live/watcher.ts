@@ -20,35 +20,8 @@ import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js'
 import type { Logger } from '../log.js';
 import { changeKinds, meaningfulChange, type ProjectChange } from './change.js';
 import type { ProjectFollower, WaitOptions, WaitResult } from './follower.js';
-import { HEARTBEAT_MS } from './heartbeat.js';
-import { DEFAULT_PACE, nextInterval, type PollPace } from './pace.js';
-
-export interface WatcherTiming {
-  /** Quickest poll interval, used after a meaningful change. Default 1000. */
-  minIntervalMs: number;
-  /** Slowest poll interval while nothing changes. Default 15000. */
-  maxIntervalMs: number;
-  /** Slowest interval while only progress moves. Default 5000. */
-  progressCapMs: number;
-  /** Growth per unchanged poll. Default 1.5. */
-  backoff: number;
-  /** Waits re-report the latest snapshot at least this often (progress heartbeat). Default 8000. */
-  heartbeatMs: number;
-  /** How long a project's schedule survives its last follower. Default 30000. */
-  lingerMs: number;
-  /** Longest wait honoured from a Retry-After. Default 120000. */
-  maxRetryAfterMs: number;
-}
-
-export const DEFAULT_TIMING: WatcherTiming = {
-  minIntervalMs: DEFAULT_PACE.minMs,
-  maxIntervalMs: DEFAULT_PACE.maxMs,
-  progressCapMs: DEFAULT_PACE.progressCapMs,
-  backoff: DEFAULT_PACE.factor,
-  heartbeatMs: HEARTBEAT_MS,
-  lingerMs: 30_000,
-  maxRetryAfterMs: 120_000,
-};
+import { nextInterval, type PollPace } from './pace.js';
+import { DEFAULT_TIMING, type WatcherTiming } from './timing.js';
 
 export interface WatcherOptions extends Partial<WatcherTiming> {
   api: Pick<SceneProjectsApi, 'getStatus'>;

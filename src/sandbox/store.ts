@@ -8,9 +8,18 @@
  */
 import { approveCost, regenerateCost, SCENE_SECONDS } from '../api/pricing.js';
 import { fail } from './http.js';
-import type { CreditLedger } from './ledger.js';
+import type {
+  CreateInput,
+  LiveState,
+  ProjectState,
+  RegenerateInput,
+  ScenePatch,
+  SceneState,
+  StoreOptions,
+} from './project-state.js';
 import { proposeScenes } from './proposals.js';
 import {
+  failureMessage,
   type Job,
   planRender,
   planUpscale,
@@ -21,91 +30,6 @@ import {
   snapshot,
   type Task,
 } from './timeline.js';
-
-export type MediaStatus = 'pending' | 'generating' | 'completed' | 'failed';
-
-export interface MediaState {
-  status: MediaStatus;
-  /** Bumped each time the medium is (re)generated; part of its URL so caches never serve a stale file. */
-  version: number;
-}
-
-export interface SceneState {
-  id: number;
-  sceneNumber: number;
-  description: string;
-  image_prompt: string;
-  motion_prompt: string;
-  narration_text: string;
-  avatar: boolean;
-  image: MediaState;
-  video: MediaState;
-}
-
-export interface ProjectState {
-  id: number;
-  personId: number;
-  userId: number;
-  storyIdea: string;
-  numScenes: number;
-  useAvatarFirst: boolean;
-  useAvatarLast: boolean;
-  createdAt: number;
-  proposedAt: number;
-  updatedAt: number;
-  phase: 'creating' | 'proposed' | 'generating' | 'completed' | 'failed';
-  job?: Job;
-  failNext: boolean;
-  error?: string;
-  progress: number;
-  scenes: SceneState[];
-  finalVersion: number;
-  upscaledVersion: number;
-  creditsUsed: number;
-  videoModel?: string;
-  imageModel?: string;
-  /** Fields merged in by patchProject; they win over computed ones in every answer. */
-  overlay: Record<string, unknown>;
-}
-
-/** What a project looks like right now, with any running job evaluated at the current moment. */
-export interface LiveState {
-  status: string;
-  progress: number;
-  currentStep?: string;
-  updatedAt: number;
-  media(scene: SceneState, kind: 'image' | 'video'): MediaState;
-}
-
-export interface StoreOptions {
-  clock: () => number;
-  timeScale: number;
-  creatingSeconds: number;
-  personIds: readonly number[];
-  ledger: CreditLedger;
-}
-
-export interface CreateInput {
-  personId: number;
-  storyIdea: string;
-  numScenes: number;
-  useAvatarFirst: boolean;
-  useAvatarLast: boolean;
-}
-
-export interface ScenePatch {
-  description?: string;
-  image_prompt?: string;
-  motion_prompt?: string;
-  narration_text?: string;
-}
-
-export interface RegenerateInput {
-  regenerateImage: boolean;
-  regenerateVideo: boolean;
-  updatedImagePrompt?: string;
-  updatedMotionPrompt?: string;
-}
 
 const SCENE_FIELDS = ['description', 'image_prompt', 'motion_prompt', 'narration_text'] as const;
 /** Overlay keys that describe the status machine; a real change of state supersedes them. */
@@ -465,18 +389,5 @@ export class ProjectStore {
 
   private realMs(simulatedSeconds: number): number {
     return (simulatedSeconds * 1000) / this.opts.timeScale;
-  }
-}
-
-function failureMessage(segment: Segment): string {
-  switch (segment.kind) {
-    case 'image':
-      return `Image generation failed for scene ${segment.sceneNumber}: the image model returned an error`;
-    case 'video':
-      return `Video generation failed for scene ${segment.sceneNumber}: the video model returned an error`;
-    case 'stitch':
-      return 'Stitching the final video failed';
-    default:
-      return 'Upscaling failed';
   }
 }

@@ -109,3 +109,17 @@ export const STEP_NAMES: Record<SegmentKind, string> = {
   stitch: 'stitching_final_video',
   upscale: 'upscaling_final_video',
 };
+
+/** What a failed job segment reports, as the real service words it. */
+export function failureMessage(segment: Segment): string {
+  switch (segment.kind) {
+    case 'image':
+      return `Image generation failed for scene ${segment.sceneNumber}: the image model returned an error`;
+    case 'video':
+      return `Video generation failed for scene ${segment.sceneNumber}: the video model returned an error`;
+    case 'stitch':
+      return 'Stitching the final video failed';
+    default:
+      return 'Upscaling failed';
+  }
+}

@@ -1,6 +1,7 @@
 /** The JSON shapes the API answers, laid out as in the vendor's reference. */
 import { finalVideoPath, sceneImagePath, sceneVideoPath, upscaledVideoPath } from './media.js';
-import type { LiveState, MediaState, ProjectState, ProjectStore, SceneState } from './store.js';
+import type { LiveState, MediaState, ProjectState, SceneState } from './project-state.js';
+import type { ProjectStore } from './store.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
