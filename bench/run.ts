@@ -2,9 +2,11 @@
  * `npm run bench`: every benchmark in turn (each interleaves our server with the bare one in the
  * same run), a table on stdout, and bench/results.json. Bounded: each benchmark has a deadline.
  * Knobs: BENCH_HTTP_SECONDS (20), BENCH_HTTP_CLIENTS (50), BENCH_STARTUP_ROUNDS (15),
- * BENCH_MEMORY_ROUNDS (8), BENCH_PERCALL_PAIRS (1000), BENCH_POLL_GEN_SECONDS (6), BENCH_ONLY (a,b,…).
+ * BENCH_MEMORY_ROUNDS (8), BENCH_PERCALL_PAIRS (1000), BENCH_POLL_GEN_SECONDS (6), BENCH_ONLY (a,b,…:
+ * tools, app, startup, memory, perCall, http, polling).
  */
 import { writeFileSync } from 'node:fs';
+import { APP_GZIP_GOAL_KB, runAppSize } from './app-size.js';
 import { runHttpLoad } from './http-load.js';
 import { machine, ROOT, type Row, within } from './lib.js';
 import { runMemory } from './memory.js';
@@ -65,6 +67,24 @@ await step(
       ratio: '',
       goal: `≤ ${TOKEN_GOALS.payload}`,
       met: r.payloadTokens <= TOKEN_GOALS.payload,
+    },
+  ],
+);
+await step(
+  'app',
+  30_000,
+  () => runAppSize(),
+  (r) => [
+    {
+      benchmark: '0. storyboard app (MCP Apps)',
+      measure: 'dist/app/storyboard.html gzipped KB (raw KB); read on first request, not at start-up',
+      ours: `${r.gzipKB} (${r.rawKB})`,
+      bare: `script, minified KB: ${Object.entries(r.scriptKB)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      ratio: '',
+      goal: `≤ ${APP_GZIP_GOAL_KB}`,
+      met: r.gzipKB <= APP_GZIP_GOAL_KB,
     },
   ],
 );

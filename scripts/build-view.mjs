@@ -8,6 +8,7 @@
  * ext-apps imports zod's full API, the view never shows a zod message, and they were 40 % of the bytes.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const englishOnlyZod = {
@@ -23,9 +24,9 @@ const englishOnlyZod = {
   },
 };
 
-/** Bundles one browser entry and returns its code. */
-export async function bundleBrowser(entry, extra = {}) {
-  const out = await build({
+/** Bundles one browser entry; esbuild's whole result (the bench reads its metafile). */
+export function bundleBrowserResult(entry, extra = {}) {
+  return build({
     entryPoints: [entry],
     bundle: true,
     minify: true,
@@ -38,7 +39,11 @@ export async function bundleBrowser(entry, extra = {}) {
     logLevel: 'warning',
     ...extra,
   });
-  return out.outputFiles[0].text;
+}
+
+/** Bundles one browser entry and returns its code. */
+export async function bundleBrowser(entry, extra = {}) {
+  return (await bundleBrowserResult(entry, extra)).outputFiles[0].text;
 }
 
 /** `</script` inside inlined code would end the element early. */
@@ -70,8 +75,11 @@ export async function buildPreviewHtml() {
   return template.replace('/*SCRIPT*/', () => inlineSafe(js));
 }
 
-await mkdir('dist/app', { recursive: true });
-await Promise.all([
-  buildStoryboardHtml().then((html) => writeFile('dist/app/storyboard.html', html)),
-  buildPreviewHtml().then((html) => writeFile('dist/app/preview.html', html)),
-]);
+// Run as a script (npm run build), it writes the two pages; imported (the bench), it only lends its functions.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await mkdir('dist/app', { recursive: true });
+  await Promise.all([
+    buildStoryboardHtml().then((html) => writeFile('dist/app/storyboard.html', html)),
+    buildPreviewHtml().then((html) => writeFile('dist/app/preview.html', html)),
+  ]);
+}

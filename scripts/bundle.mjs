@@ -57,8 +57,12 @@ function stage() {
   for (const f of ['manifest.json', 'README.md', 'LICENSE']) {
     if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(dir, f));
   }
+  // The sandbox's media; the README's screenshots stay out.
   if (existsSync(join(ROOT, 'assets')))
-    cpSync(join(ROOT, 'assets'), join(dir, 'assets'), { recursive: true });
+    cpSync(join(ROOT, 'assets'), join(dir, 'assets'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.png'),
+    });
   // Only what the server runs: dist/cli.js is one esbuild bundle (SDK and zod inside); the sandbox
   // stays a separate module (it finds assets/ relative to itself) with the few modules it imports;
   // dist/media/imaging.js is the pure-JS image codec (jimp inside), loaded only when images are asked

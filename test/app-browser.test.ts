@@ -153,6 +153,32 @@ describeWithBrowser('storyboard app in Chromium', () => {
     expect(ledger()).toHaveLength(2);
   });
 
+  it('Upscale (free) from the view spends nothing, and the upscaled video plays beside the final one', async () => {
+    await view.locator('#upscale').click();
+    await expect.poll(() => view.locator('.notice').textContent(), UNTIL).toContain('Upscaling started');
+    await expect.poll(() => view.locator('.player video').count(), { timeout: 60_000 }).toBe(2);
+    expect(await status().textContent()).toBe('completed');
+    const upscaled = view.locator('.player', { hasText: 'Upscaled video' }).locator('video');
+    expect(await upscaled.getAttribute('src')).toMatch(/_upscaled\.mp4($|\?)/);
+    await expect
+      .poll(
+        () =>
+          upscaled.evaluate((el) => {
+            const v = el as unknown as { readyState: number; duration: number };
+            return v.readyState >= 1 ? v.duration : 0;
+          }),
+        UNTIL,
+      )
+      .toBeGreaterThan(0);
+    expect(await view.locator('#upscale').count()).toBe(0);
+    expect(ledger()).toEqual([
+      { kind: 'approve', credits: 300 },
+      { kind: 'regenerate', credits: 100 },
+      { kind: 'upscale', credits: 0 },
+    ]);
+    expect(preview.rt.sandbox!.ledger().spent).toBe(400);
+  });
+
   it('a client without the UI extension is never offered the app-only tool', async () => {
     const plain = new Client({ name: 'plain', version: '1.0.0' });
     await plain.connect(new StreamableHTTPClientTransport(new URL('/mcp', preview.url)));
