@@ -1,4 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * A server started without --sandbox keeps its state in the user's state directory: in tests, a
+ * fresh one per run (XDG_STATE_HOME, inherited by servers the tests spawn), never the person's own.
+ */
+process.env.XDG_STATE_HOME = mkdtempSync(join(tmpdir(), 'scene-projects-test-state-'));
 
 /** Spend outcomes must not depend on the machine's time zone: these files run under UTC and west of it. */
 const SPEND_IN_ZONES = ['test/drift-spend.test.ts', 'test/spend-evidence.test.ts'];

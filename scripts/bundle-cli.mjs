@@ -22,10 +22,11 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Some bundled CommonJS code calls require(); give it one in ESM.
+  // Some bundled CommonJS code calls require() or reads __filename (write-file-atomic): give it both in ESM.
   banner: {
-    js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+    js: "import { createRequire as __createRequire } from 'node:module';\nimport { fileURLToPath as __fileURLToPath } from 'node:url';\nconst require = __createRequire(import.meta.url);\nconst __cjsFilename = __fileURLToPath(import.meta.url);",
   },
+  define: { __filename: '__cjsFilename' },
   logLevel: 'warning',
 };
 

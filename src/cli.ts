@@ -48,6 +48,11 @@ async function main(): Promise<void> {
       process.exitCode = await runDoctor(config, (text) => process.stdout.write(text));
       return;
     }
+    case 'budget': {
+      const { runBudgetCommand } = await import('./consent/budget-report.js');
+      process.exitCode = await runBudgetCommand(config, (text) => process.stdout.write(text));
+      return;
+    }
     case 'preview': {
       const { startPreview } = await import('./app/preview.js');
       const preview = await startPreview(config);

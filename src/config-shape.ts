@@ -4,17 +4,39 @@
  */
 import type { LogLevel } from './log.js';
 
-export type Mode = 'stdio' | 'http' | 'sandbox' | 'tools' | 'preview' | 'doctor' | 'help' | 'version';
-export type Command = 'sandbox' | 'tools' | 'preview' | 'doctor';
+/** Credit periods, counted in UTC (src/store/period.ts works them out). */
+export const CREDIT_PERIODS = ['day', 'week', 'month', 'lifetime'] as const;
+export type CreditPeriod = (typeof CREDIT_PERIODS)[number];
+
+/** Where money state lives (src/store/): `dir` absent means the user's state directory. */
+export type StoreSpec = { kind: 'memory' } | { kind: 'file'; dir?: string } | { kind: 'redis'; url: string };
+
+export type Mode =
+  | 'stdio'
+  | 'http'
+  | 'sandbox'
+  | 'tools'
+  | 'preview'
+  | 'doctor'
+  | 'budget'
+  | 'help'
+  | 'version';
+export type Command = 'sandbox' | 'tools' | 'preview' | 'doctor' | 'budget';
 
 export interface Config {
   mode: Mode;
   api: { url: string; token?: string; personId?: number };
   sandbox: { enabled: boolean; port: number; token?: string; credits: number; timeScale: number };
-  consent: { creditLimit?: number; sessionCreditLimit?: number; quoteKey?: string; quoteTtlSeconds: number };
+  consent: {
+    creditLimit?: number;
+    creditPeriod: CreditPeriod;
+    sessionCreditLimit?: number;
+    quoteKey?: string;
+    quoteTtlSeconds: number;
+  };
+  /** Where money state lives (src/store/); `chosen` false when defaulted rather than set. */
+  store: StoreSpec & { chosen: boolean };
   readOnly: boolean;
-  /** `memory` or a redis:// URL (see store/open.ts). */
-  store: string;
   /** Names of tool definitions (validated against them); unset: all. */
   tools?: string[];
   /** Where save_video writes; unset: the platform's default folder, and over HTTP no save_video. */

@@ -14,10 +14,11 @@ import {
   type SettingKey,
   type SettingValues,
 } from './settings.js';
+import type { StoreSpec } from './store/spec.js';
 
 export type { Command, Config, Mode } from './config-shape.js';
 
-const COMMANDS: readonly string[] = ['sandbox', 'tools', 'preview', 'doctor'] satisfies Command[];
+const COMMANDS: readonly string[] = ['sandbox', 'tools', 'preview', 'doctor', 'budget'] satisfies Command[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -186,12 +187,13 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
     },
     consent: {
       creditLimit: v.creditLimit,
+      creditPeriod: v.creditPeriod,
       sessionCreditLimit: v.sessionCreditLimit,
       quoteKey: v.quoteKey,
       quoteTtlSeconds: 600,
     },
+    store: storeOf(v),
     readOnly: v.readOnly,
-    store: v.store ?? 'memory',
     tools: v.tools,
     media: { dir: v.mediaDir },
     app: { mediaOrigins: v.mediaOrigins },
@@ -208,6 +210,13 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
     logLevel: v.logLevel,
     toolsFormat: v.format,
   };
+}
+
+/** The file store by default: limits hold across restarts. The sandbox's money is not real: memory. */
+function storeOf(v: SettingValues): Config['store'] {
+  const spec: StoreSpec = v.store ?? (v.sandbox ? { kind: 'memory' } : { kind: 'file' });
+  const chosen = v.store !== undefined;
+  return spec.kind === 'file' && v.stateDir ? { kind: 'file', dir: v.stateDir, chosen } : { ...spec, chosen };
 }
 
 function helpRow(s: Setting, width = 24): string {
@@ -234,6 +243,7 @@ export function helpText(version: string): string {
     '  scene-projects-mcp preview [--port 3333] try the storyboard app in a browser, on loopback',
     '                                          (on the sandbox unless TWIN_API_TOKEN is set)',
     '  scene-projects-mcp doctor [--sandbox]   check the token, API URL, person id, clock and state directory',
+    '  scene-projects-mcp budget               credits spent in the --credit-period, left, unsettled, recent',
     '',
     'Options (flag, environment variable; flags win over the environment):',
     ...all.filter((s) => !s.command && !s.short).map((s) => helpRow(s)),

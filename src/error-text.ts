@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ApiError } from './api/errors/index.js';
 import { ProjectBusyError } from './consent/project-lock.js';
 import { redactSecrets } from './log.js';
+import { StoreUnavailableError } from './store/types.js';
 import { ToolInputError } from './tools/errors.js';
 
 /** Turns any thrown error into text: the upstream client's message and hint, our own input errors, or a bug. */
@@ -13,6 +14,11 @@ export function errorText(err: unknown): string {
     );
   }
   if (err instanceof ToolInputError || err instanceof ProjectBusyError) return redactSecrets(err.message);
+  if (err instanceof StoreUnavailableError) {
+    return redactSecrets(
+      `${err.message.replace(/\.$/, '')}. Nothing was changed or spent: spending and edits wait for the state store, reads still work, and it is used again as soon as it answers (no restart needed).`,
+    );
+  }
   if (err instanceof z.ZodError) {
     return `Invalid arguments: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}. Fix them and call again.`;
   }

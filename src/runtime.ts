@@ -8,12 +8,13 @@ import { urlSecrets } from './api/redact.js';
 import type { Config } from './config-shape.js';
 import { CreditBudget, QuoteSigner } from './consent/index.js';
 import { accountKey, type LockStore } from './consent/project-lock.js';
+import { SpendSettler, settlingApi } from './consent/settle.js';
 import type { ProjectFollower } from './live/follower.js';
 import { createLiveLayer, type LiveLayer } from './live/live.js';
 import { sandboxTiming, type WatcherTiming } from './live/timing.js';
 import { createLogger, type Logger, registerSecret } from './log.js';
 import type { Sandbox } from './sandbox/contract.js';
-import { openStore, storeSecrets, storeSpecOf } from './store/open.js';
+import { openStore, storeSecrets } from './store/open.js';
 import { type StateStore, usedQuotesOf } from './store/types.js';
 import { VERSION } from './version.js';
 
@@ -68,7 +69,8 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
   for (const secret of urlSecrets(config.api.url)) registerSecret(secret);
   registerSecret(config.http.token);
   registerSecret(config.consent.quoteKey);
-  for (const secret of storeSecrets(config.store)) registerSecret(secret);
+  if (config.store.kind === 'redis')
+    for (const secret of storeSecrets(config.store.url)) registerSecret(secret);
 
   let sandbox = o.sandbox;
   let apiConfig = config.api;
@@ -96,23 +98,12 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     api = client;
   }
 
-  const store =
-    o.store ??
-    (await openStore(storeSpecOf(config.store), { clock: o.clock, onError: (m) => logger.warn(m) }));
+  const { store, signer, budget, account } = await moneyState(config, apiConfig.token, o, logger);
   closers.push(() => store.close());
-  const account = accountKey(apiConfig.token);
-  const signer = new QuoteSigner({
-    key: config.consent.quoteKey,
-    ttlMs: config.consent.quoteTtlSeconds * 1000,
-    clock: o.clock,
-    used: usedQuotesOf(store, account),
-  });
-  const budget = new CreditBudget({
-    limit: config.consent.creditLimit,
-    label: 'credit limit',
-    store,
-    account,
-  });
+  api = settlingApi(
+    api,
+    new SpendSettler(store, account, { clock: o.clock, log: (m, d) => logger.info(m, d) }),
+  );
 
   const live = createLiveLayer({ api, logger, timing: sandboxTiming(config.sandbox, o.watch) });
   closers.unshift(async () => live.close());
@@ -134,4 +125,47 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     },
   };
   return rt;
+}
+
+/** The state store and what keeps money facts in it: the quote signer and the credit budget. */
+async function moneyState(config: Config, token: string | undefined, o: RuntimeOverrides, logger: Logger) {
+  // An embedding that brings its own API or sandbox (the tests) keeps to memory unless it chose a store.
+  const embedded = (o.api || o.sandbox) && !config.store.chosen;
+  const store =
+    o.store ??
+    (await openStore(embedded ? { kind: 'memory' } : config.store, {
+      clock: o.clock,
+      onError: (m) => logger.warn(m),
+    }));
+  const account = accountKey(token);
+  const signer = new QuoteSigner({
+    key: config.consent.quoteKey ?? (await storedKey(store, logger)),
+    ttlMs: config.consent.quoteTtlSeconds * 1000,
+    clock: o.clock,
+    used: usedQuotesOf(store, account),
+  });
+  const budget = new CreditBudget({
+    limit: config.consent.creditLimit,
+    label: 'credit limit',
+    store,
+    account,
+    period: config.consent.creditPeriod,
+  });
+  return { store, signer, budget, account };
+}
+
+/**
+ * The store's quote-signing key, so a quote made by one process is confirmed through the next. If
+ * the store cannot give one, a per-process key (quotes then last as long as this process).
+ */
+async function storedKey(store: StateStore, logger: Logger): Promise<Uint8Array | undefined> {
+  if (!store.signingKey) return undefined;
+  try {
+    return await store.signingKey();
+  } catch (err) {
+    logger.warn('no stored quote-signing key; quotes will be valid in this process only', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return undefined;
+  }
 }

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { DEFAULT_BASE_URL } from './api/client.js';
 import { expandDir } from './media/folder.js';
 import { DEFAULT_SANDBOX_CREDITS } from './sandbox/contract.js';
+import { CREDIT_PERIODS } from './store/period.js';
+import { parseStoreSpec } from './store/spec.js';
 import { READ_ONLY_TOOL_NAMES, TOOL_NAMES } from './tools/index.js';
 
 export interface Setting<S extends z.ZodType = z.ZodType> {
@@ -94,16 +96,6 @@ const originList = list.pipe(
   ),
 );
 
-/** `memory`, or a redis:// (rediss:// for TLS) URL. */
-const storeSpec = text.refine((v) => {
-  if (v.toLowerCase() === 'memory') return true;
-  try {
-    return /^rediss?:$/.test(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be memory or a Redis URL such as redis://127.0.0.1:6379.');
-
 const positive = fromText(
   Number,
   z
@@ -112,6 +104,20 @@ const positive = fromText(
 );
 
 const minLength = (n: number, hint = '') => text.min(n, `must be at least ${n} characters${hint}.`);
+
+/** `memory`, `file` or a redis:// URL, read into a StoreSpec. */
+const storeSpec = text.transform((v, ctx) => {
+  const spec = parseStoreSpec(v);
+  if (!spec) {
+    ctx.issues.push({
+      code: 'custom',
+      input: v,
+      message: 'must be memory, file or a redis:// URL (e.g. redis://localhost:6379).',
+    });
+    return z.NEVER;
+  }
+  return spec;
+});
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -153,7 +159,27 @@ export const SETTINGS = {
     flag: '--credit-limit',
     env: 'TWIN_CREDIT_LIMIT',
     schema: int(0, 100_000_000),
-    help: 'Most credits this server may spend in its lifetime (default: no limit).',
+    help: 'Most credits spent per --credit-period, counted in the state store: by every process sharing it, across restarts (default: no limit).',
+  }),
+  creditPeriod: setting({
+    flag: '--credit-period',
+    env: 'TWIN_CREDIT_PERIOD',
+    schema: oneOf(CREDIT_PERIODS),
+    default: 'lifetime',
+    help: 'What the credit limit covers, in UTC: day | week | month | lifetime (default lifetime).',
+  }),
+  store: setting({
+    flag: '--store',
+    env: 'TWIN_STORE',
+    schema: storeSpec,
+    secret: true, // a Redis URL may carry a password
+    help: 'Where used quotes, credit spends and project locks live: memory | file | redis://HOST:PORT. Default: file (memory with --sandbox).',
+  }),
+  stateDir: setting({
+    flag: '--state-dir',
+    env: 'TWIN_STATE_DIR',
+    schema: text.min(1, 'must name a directory.'),
+    help: 'Directory of the file store (default: the user state directory, e.g. ~/.local/state/scene-projects-mcp).',
   }),
   sessionCreditLimit: setting({
     flag: '--session-credit-limit',
@@ -193,14 +219,6 @@ export const SETTINGS = {
     schema: minLength(32, ' (use e.g. `openssl rand -hex 32`)'),
     secret: true,
     help: 'Secret (>= 32 chars) signing quote tokens; share it between replicas. Default: random.',
-  }),
-  store: setting({
-    flag: '--store',
-    env: 'TWIN_STORE',
-    schema: storeSpec,
-    // A Redis URL may carry a password.
-    secret: true,
-    help: 'Where used quotes, credit spends and project locks live: memory (default), or redis://host:6379 shared by replicas.',
   }),
   logLevel: setting({
     flag: '--log-level',

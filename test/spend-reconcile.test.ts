@@ -164,16 +164,21 @@ describe('lost or failed spending answers', () => {
     expect(sandbox.ledger().spent).toBe(300);
   });
 
-  it('a slow service: "unknown", never "nothing was charged"; the limit counts it; it lands once', async () => {
+  it('a slow service: "unknown", never "nothing was charged"; the limit counts it until a read settles it; it lands once', async () => {
     const { rt, c, sandbox, px } = await setup('hold', ['--credit-limit', '300']);
-    const r = await approveWithConsent(c, await draft(c));
+    const id = await draft(c);
+    const r = await approveWithConsent(c, id);
     expect(r.isError).toBe(true);
     expect(text(r)).toMatch(/credits may have been charged/);
     expect(text(r)).toMatch(/get_status/);
     expect(text(r)).not.toMatch(/Nothing was charged/);
-    expect((await rt.budget.usage()).spent).toBe(300);
+    expect(await rt.budget.usage()).toMatchObject({ spent: 0, held: 0, unsettled: 300 });
     px.release();
     await until(() => charged(sandbox) === 1, 'the held approval to land');
+    // The next reading of the project shows the work began: the unknown spend is settled as spent.
+    await call(c, 'get_status', { project_id: id });
+    await until(async () => (await rt.budget.usage()).unsettled === 0, 'the spend to be settled');
+    expect(await rt.budget.usage()).toMatchObject({ spent: 300, unsettled: 0 });
     const again = await call(c, 'approve_project', { project_id: await draft(c) });
     expect(again.structuredContent).toMatchObject({ outcome: 'refused' });
     expect(sandbox.ledger().spent).toBe(300);

@@ -34,6 +34,8 @@ export interface SpendInfo {
   action: string;
   project_id?: number;
   scene_number?: number;
+  /** The project just before the spend (see `projectMark`), to settle an unknown outcome by. */
+  before?: unknown;
 }
 
 export interface BudgetFailure {
@@ -108,6 +110,23 @@ export class CreditBudget {
     return left;
   }
 
+  /**
+   * What the tightest limit leaves once `credits` are spent, as a sentence for quotes and consent
+   * questions: "After this spend, 1700 of the 2000-credit daily limit are left." Undefined when unlimited.
+   */
+  async afterSpend(credits: number): Promise<string | undefined> {
+    let tightest: { b: CreditBudget; left: number } | undefined;
+    for (let b: CreditBudget | undefined = this; b; b = b.parent) {
+      if (b.limit === undefined) continue;
+      const left = Math.max(0, b.limit - usedCredits(await b.usage()) - credits);
+      if (!tightest || left < tightest.left) tightest = { b, left };
+    }
+    if (!tightest) return undefined;
+    const { b, left } = tightest;
+    const per = b.period === 'lifetime' ? '' : ` per ${b.period} (UTC)`;
+    return `After this spend, ${left} credits are left under the ${b.label} of ${b.limit}${per}.`;
+  }
+
   /** Would `credits` fit now, here and in every ancestor? Reserves nothing. */
   async check(credits: number): Promise<BudgetCheck> {
     if (!isAmount(credits)) return invalid(credits);
@@ -156,7 +175,10 @@ export class CreditBudget {
     const settle = async (outcome: SpendOutcome, actual?: number): Promise<boolean> => {
       if (settled) return false;
       settled = true;
-      await Promise.all(held.map((b) => b.#settle(id, outcome, actual)));
+      // A session's own count lives in this process, which no later reading settles: unknown counts as spent there.
+      await Promise.all(
+        held.map((b) => b.#settle(id, outcome === 'unknown' && b.parent ? 'spent' : outcome, actual)),
+      );
       return true;
     };
     return {

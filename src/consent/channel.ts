@@ -40,6 +40,8 @@ export interface QuoteView {
   params: Record<string, string | number | boolean>;
   quote_token: string;
   expires_at: string;
+  /** What the credit limit leaves after this spend, as a sentence; absent when nothing limits it. */
+  limit_note?: string;
 }
 
 export interface SpendContext {

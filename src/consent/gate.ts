@@ -12,10 +12,12 @@
  * upstream call; the credit limits hold through a reservation taken before the call and settled after.
  */
 import { createHash } from 'node:crypto';
+import type { Project } from '../api/schemas.js';
 import { cleanText } from '../clean-text.js';
 import { provenNotSpent, scenesDriftWarning, unspentRefusal } from './after-spend.js';
 import type { ConsentChannel, QuoteView, SpendContext } from './channel.js';
 import type { Quote, QuoteSubject } from './quote.js';
+import { projectMark } from './settle.js';
 
 export interface SpendPlan {
   subject: QuoteSubject;
@@ -26,6 +28,8 @@ export interface SpendPlan {
    * spend itself changes them (a regeneration with new prompts). Anything else is an outside edit.
    */
   afterHashes?: string[];
+  /** The project as read for this plan: kept with the spend to settle an unknown outcome by. */
+  before?: Project;
 }
 
 export interface SpendArgs {
@@ -62,8 +66,9 @@ const sealed = (subject: QuoteSubject, via: ConsentChannel['kind']): QuoteSubjec
 });
 
 /** Summaries carry project titles written by people: shown only as one clean line. */
-export function quoteView(quote: Quote, summary: string): QuoteView {
+export function quoteView(quote: Quote, summary: string, limitNote?: string): QuoteView {
   return {
+    ...(limitNote && { limit_note: limitNote }),
     action: quote.action,
     project_id: quote.project_id,
     ...(quote.scene_number !== undefined && { scene_number: quote.scene_number }),
@@ -75,10 +80,10 @@ export function quoteView(quote: Quote, summary: string): QuoteView {
   };
 }
 
-export function consentQuestion(q: QuoteView, remaining?: number): string {
-  const limit = remaining !== undefined ? ` (${remaining} credits left under this server’s limit)` : '';
+export function consentQuestion(q: QuoteView): string {
+  const limit = q.limit_note ? ` ${q.limit_note}` : '';
   // The figure and what it buys come first, in our words; text written by anyone else only after it.
-  return `This spends ${q.credits} credits${limit}. ${q.summary}. Do you agree to spend ${q.credits} credits?`;
+  return `This spends ${q.credits} credits.${limit} ${q.summary}. Do you agree to spend ${q.credits} credits?`;
 }
 
 /**
@@ -115,8 +120,9 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
   const { action } = plan.subject;
   const limit = await ctx.budget.check(plan.subject.credits);
   if (!limit.ok) return { kind: 'refused', message: nothingSpent(limit.message) };
+  const note = await ctx.budget.afterSpend(plan.subject.credits).catch(() => undefined);
   if (channel.kind === 'elicit') {
-    const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'elicit')), plan.summary);
+    const quote = quoteView(ctx.signer.issue(sealed(plan.subject, 'elicit')), plan.summary, note);
     ctx.log('info', 'quote issued; asking the person', {
       action,
       project_id: quote.project_id,
@@ -125,17 +131,17 @@ export async function runSpend<R extends { credits_charged?: number | null }>(
     return {
       kind: 'ask',
       quote,
-      message: consentQuestion(quote, await ctx.budget.remaining().catch(() => undefined)),
+      message: consentQuestion(quote),
     };
   }
   if (channel.kind === 'arguments' || channel.kind === 'app') {
     // A model's arguments and a view's click pass the same checks; the quote is sealed to the channel.
-    const quote = quoteView(ctx.signer.issue(sealed(plan.subject, channel.kind)), plan.summary);
+    const quote = quoteView(ctx.signer.issue(sealed(plan.subject, channel.kind)), plan.summary, note);
     ctx.log('info', 'quote issued', { action, project_id: quote.project_id, credits: quote.credits });
     return { kind: 'quote', quote };
   }
   const quote = ctx.signer.issue(sealed(plan.subject, 'callback'));
-  const view = quoteView(quote, plan.summary);
+  const view = quoteView(quote, plan.summary, note);
   ctx.log('info', 'quote issued; asking the application', { action, credits: view.credits });
   // Only a literal true spends: a callback that resolves 'no', 1 or an object has not said yes.
   const yes = await channel.confirm(view);
@@ -221,6 +227,7 @@ async function spendConfirmed<R extends { credits_charged?: number | null }>(
     action: approved.action,
     project_id: approved.project_id,
     ...(approved.scene_number !== undefined && { scene_number: approved.scene_number }),
+    ...(plan.before && { before: projectMark(plan.before, approved.scene_number) }),
   });
   if (!reservation.ok) {
     await ctx.signer.release(approved.quote_id);
@@ -236,7 +243,8 @@ async function spendConfirmed<R extends { credits_charged?: number | null }>(
     result = await spend();
   } catch (err) {
     if (!provenNotSpent(err)) {
-      await reservation.commit();
+      // May have charged: it counts until a later read of the project settles it (src/consent/settle.ts).
+      await reservation.unknown();
       throw err;
     }
     await reservation.release();

@@ -112,6 +112,7 @@ export function reserve(a: AccountMoney, req: ReserveRequest, now: number): Rese
     action: req.action,
     ...(req.project_id !== undefined && { project_id: req.project_id }),
     ...(req.scene_number !== undefined && { scene_number: req.scene_number }),
+    ...(req.before !== undefined && { before: req.before }),
     credits: req.credits,
     state: 'held',
     until: now + req.holdMs,
@@ -143,7 +144,7 @@ export function settle(
   }
   // Only spends are history worth showing; a release means the credits never moved.
   if (outcome === 'spent') {
-    const { until: _, ...rest } = r;
+    const { until: _, before: __, ...rest } = r;
     a.recent.push({ ...rest, credits: counted, state: outcome, settled_at: now });
   }
   prune(a, now);

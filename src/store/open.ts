@@ -1,8 +1,10 @@
 /** Opens the state store a configuration names. */
 import { MemoryStore } from './memory.js';
+import type { StoreSpec } from './spec.js';
+import { defaultStateDir } from './state-dir.js';
 import type { StateStore } from './types.js';
 
-export type StoreSpec = { kind: 'memory' } | { kind: 'redis'; url: string };
+export type { StoreSpec } from './spec.js';
 
 export interface OpenOptions {
   /** Milliseconds since the epoch (tests); default `Date.now`. */
@@ -21,14 +23,15 @@ export function storeSecrets(value: string): string[] {
   }
 }
 
-/** The spec a validated `--store` value names. */
-export const storeSpecOf = (value: string): StoreSpec =>
-  /^rediss?:/i.test(value) ? { kind: 'redis', url: value } : { kind: 'memory' };
-
+/** Opens lazily: nothing touches the disk or the network until the store is first used. */
 export async function openStore(spec: StoreSpec, opts: OpenOptions = {}): Promise<StateStore> {
   switch (spec.kind) {
     case 'memory':
       return new MemoryStore({ clock: opts.clock });
+    case 'file': {
+      const { FileStore } = await import('./file.js');
+      return new FileStore({ dir: spec.dir ?? defaultStateDir(), clock: opts.clock });
+    }
     case 'redis': {
       // Loaded only here: a server without Redis never loads its client.
       const { openRedisStore } = await import('./redis.js');

@@ -1,7 +1,8 @@
 /** Credit periods, counted in UTC: a day starts at 00:00 UTC, a week on Monday, a month on the 1st. */
 
-export const CREDIT_PERIODS = ['day', 'week', 'month', 'lifetime'] as const;
-export type CreditPeriod = (typeof CREDIT_PERIODS)[number];
+import type { CreditPeriod } from '../config-shape.js';
+
+export { CREDIT_PERIODS, type CreditPeriod } from '../config-shape.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -33,6 +33,8 @@ export interface SpendRecord {
   state: SpendState;
   /** A held record whose holder vanished (crash) turns `unknown` after this instant. */
   until?: number;
+  /** Opaque to the store: the project as it was just before the spend, to settle an unknown outcome by. */
+  before?: unknown;
   settled_at?: number;
 }
 
@@ -48,6 +50,8 @@ export interface ReserveRequest {
   scene_number?: number;
   /** How long the hold may stay `held` before it counts as `unknown` (its holder died). */
   holdMs: number;
+  /** Kept with the record as is (JSON): see `SpendRecord.before`. */
+  before?: unknown;
 }
 
 export interface Usage {

@@ -56,6 +56,7 @@ export const approveProject = defineTool({
           params: { video_model, image_model },
         },
         // What the credits buy first; the project's own (user-written) title last, cleaned and quoted.
+        before: p,
         summary: `Generate project ${p.id}: ${count} scenes × ${SCENE_SECONDS} s with ${video_model} (video) and ${image_model} (images)${p.description ? `, titled ${titleText(p.description, 60)}` : ''}`,
       };
     };

@@ -83,6 +83,7 @@ export const regenerateScene = defineTool({
                 ),
               ]
             : undefined,
+        before: p,
         summary: `Regenerate the ${what} of scene ${scene_number} in project ${p.id}${args.updated_image_prompt || args.updated_motion_prompt ? ' with new prompts' : ''}, then re-stitch the final video`,
       };
     };

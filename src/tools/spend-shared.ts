@@ -42,7 +42,8 @@ export function spendOutcome<R extends { status?: string | null; message?: strin
     case 'quote': {
       const q = gate.quote;
       const ask = `Ask the person whether they agree to spend ${q.credits} credits. If they agree, call ${action} again with the same arguments plus confirm_credits: true, max_credits: ${q.credits} and`;
-      const message = `Quote: ${q.credits} credits. ${q.summary}. Nothing has been spent.`;
+      const limit = q.limit_note ? ` ${q.limit_note}` : '';
+      const message = `Quote: ${q.credits} credits. ${q.summary}.${limit} Nothing has been spent.`;
       return {
         structured: {
           outcome: 'quote',
