@@ -13,6 +13,7 @@ import { runMemory } from './memory.js';
 import { runPerCall } from './per-call.js';
 import { runPolling } from './polling.js';
 import { runStartup } from './startup.js';
+import { runStreams } from './streams.js';
 import { figures, listAllTools, TOKEN_GOALS } from './tools-size-lib.js';
 
 const only = process.env.BENCH_ONLY?.split(',');
@@ -217,6 +218,37 @@ await step(
       met: r.agentCallsUntilDone <= 13,
     },
   ],
+);
+await step(
+  'streams',
+  120_000,
+  () => runStreams(),
+  (r) =>
+    r.rounds
+      .map(
+        (x, i): Row => ({
+          benchmark: i
+            ? ''
+            : `6. held connections (cap ${r.cap}, ${r.attempts} listen at once; idle ${r.idleMiB} MiB)`,
+          measure: `round ${i + 1}: held / refused; RSS MiB before / all open / closed / settled`,
+          ours: `${x.held} / ${x.refused}; ${x.rssMiB.before} / ${x.rssMiB.open} / ${x.rssMiB.closed} / ${x.rssMiB.settled}`,
+          bare: '',
+          ratio: '',
+          goal: `held ${r.cap}, rest refused`,
+          met: x.held === r.cap && x.refused === r.attempts - r.cap,
+        }),
+      )
+      .concat([
+        {
+          benchmark: '',
+          measure: `the same in process: V8 heap MiB after a full GC, start, then per round open → closed`,
+          ours: `${r.heapMiB.start}; ${r.heapMiB.rounds.map((x) => `${x.open} → ${x.closed}`).join(', ')}`,
+          bare: '',
+          ratio: '',
+          goal: 'given back',
+          met: r.heapMiB.rounds.every((x) => x.held === r.cap && x.closed < x.open),
+        },
+      ]),
 );
 
 const total = Math.round((performance.now() - started) / 1000);

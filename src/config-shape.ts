@@ -52,6 +52,8 @@ export interface Config {
     maxBodyBytes: number;
     maxSessions: number;
     sessionIdleSeconds: number;
+    maxStreams: number;
+    maxAuthFailures: number;
   };
   logLevel: LogLevel;
   toolsFormat: 'json' | 'openai' | 'anthropic';

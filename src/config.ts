@@ -206,6 +206,8 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
       maxBodyBytes: v.maxBodyBytes,
       maxSessions: v.maxSessions,
       sessionIdleSeconds: v.sessionIdleSeconds,
+      maxStreams: v.maxStreams,
+      maxAuthFailures: v.maxAuthFailures,
     },
     logLevel: v.logLevel,
     toolsFormat: v.format,

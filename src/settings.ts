@@ -291,6 +291,20 @@ export const SETTINGS = {
     default: 1024 * 1024,
     help: 'Largest HTTP request body accepted',
   }),
+  maxStreams: setting({
+    flag: '--max-streams',
+    env: 'MCP_HTTP_MAX_STREAMS',
+    schema: int(1, 100_000),
+    default: 500,
+    help: 'Most HTTP requests holding a connection open at once (GET streams, subscriptions/listen, waiting calls)',
+  }),
+  maxAuthFailures: setting({
+    flag: '--max-auth-failures',
+    env: 'MCP_HTTP_MAX_AUTH_FAILURES',
+    schema: int(1, 10_000),
+    default: 10,
+    help: 'Wrong bearer tokens one address may send per minute before it is refused (429) for the rest of it',
+  }),
   token: setting({
     flag: '--token',
     command: 'sandbox',

@@ -267,7 +267,13 @@ describe('both protocol generations over HTTP', () => {
 
   it('answers /healthz without secrets and 404 elsewhere', async () => {
     const h = await health(s.base);
-    expect(h).toEqual({ ok: true, version: s.rt.version, mode: 'sandbox', sessions: expect.any(Number) });
+    expect(h).toEqual({
+      ok: true,
+      version: s.rt.version,
+      mode: 'sandbox',
+      sessions: expect.any(Number),
+      streams: expect.any(Number),
+    });
     expect(JSON.stringify(h)).not.toContain(s.rt.sandbox!.token);
     expect((await fetch(`${s.base}/`)).status).toBe(404);
     expect((await fetch(`${s.base}/mcp/extra`)).status).toBe(404);

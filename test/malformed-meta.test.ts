@@ -88,6 +88,20 @@ describe('checkInbound', () => {
     expect(shown).toContain('[redacted]');
   });
 
+  it('answers a message nested 100,000 levels deep with a parse error, without overflowing the stack', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    const v = checkInbound({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'tools/call',
+      params: { arguments: { x: deep } },
+    });
+    expect(v).toMatchObject({
+      ok: false,
+      reply: { id: 4, error: { code: -32700, message: expect.stringContaining('deeper than 64') } },
+    });
+  });
+
   it('passes valid messages and only logs what cannot be answered', () => {
     expect(checkInbound(callWith(1, { progressToken: 'p' })).ok).toBe(true);
     expect(checkInbound({ jsonrpc: '2.0', method: 'notifications/initialized' }).ok).toBe(true);

@@ -114,7 +114,12 @@ export function redactAnswer(text: string, extra?: Secrets): string {
  * included); the same object when it holds none (one JSON.stringify to find out).
  */
 export function redactMessage<T>(message: T, extra?: Secrets): T {
-  const json = JSON.stringify(message);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message);
+  } catch {
+    return message; // not serialisable: the transport cannot send it either
+  }
   if (json === undefined || redactSecretValues(json, extra) === json) return message;
   const clean = (v: unknown): unknown => {
     if (typeof v === 'string') return redactSecretValues(v, extra);

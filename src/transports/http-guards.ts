@@ -1,7 +1,8 @@
 /**
  * The checks in front of /mcp, each answering the request itself when it refuses: Host and Origin
- * allow-lists (DNS-rebinding protection, on the SDK's validators), the bearer token, and reading
- * the body once (the SDK's reader, with our size limit and our messages).
+ * allow-lists (DNS-rebinding protection, on the SDK's validators), the bearer token with wrong guesses
+ * counted per address (http-auth-failures.ts), and reading the body once (the SDK's reader, with our size
+ * limit and our messages).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +14,7 @@ import {
   validateOriginHeader,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
+import { addressKey, FailureLimiter } from './http-auth-failures.js';
 
 /** A bind address as it appears in a Host header's hostname (IPv6 in brackets). */
 export function hostForUrl(host: string): string {
@@ -28,11 +30,14 @@ function hostnameOf(value: string): string | undefined {
   }
 }
 
-export type Verdict = { ok: true } | { ok: false; message: string };
+/** A refusal says its status: 400 for a Host that is missing or not a host name, 403 for one not allowed. */
+export type Verdict = { ok: true } | { ok: false; status: 400 | 403; message: string };
+
+const MISSING_HOST: Verdict = { ok: false, status: 400, message: 'Missing or empty Host header.' };
 
 /**
  * Loopback names, the bound host and the configured extra hosts (ports are ignored); `*` allows any
- * name. A missing, empty or unparsable Host is refused whatever the list says.
+ * name. A missing, empty or unparsable Host is refused (400) whatever the list says.
  */
 export function hostAllowList(
   boundHost: string,
@@ -45,13 +50,17 @@ export function hostAllowList(
     if (name) allowed.push(name);
   }
   return (hostHeader) => {
+    if (!hostHeader?.trim()) return MISSING_HOST;
     if (any) return { ok: true };
     const r = validateHostHeader(hostHeader, allowed);
     if (r.ok) return { ok: true };
-    if (r.errorCode === 'missing_host') return { ok: false, message: 'Missing or empty Host header.' };
-    if (r.errorCode !== 'invalid_host' || !r.hostname) return { ok: false, message: 'Invalid Host header.' };
+    if (r.errorCode === 'missing_host') return MISSING_HOST;
+    if (r.errorCode !== 'invalid_host' || !r.hostname) {
+      return { ok: false, status: 400, message: 'Invalid Host header.' };
+    }
     return {
       ok: false,
+      status: 403,
       message: `Host "${r.hostname}" is not allowed. Add it with --allowed-hosts / MCP_HTTP_ALLOWED_HOSTS if it is yours.`,
     };
   };
@@ -83,9 +92,11 @@ export function originAllowList(extra: string[]): (originHeader: string | undefi
     if (origins.size && origins.has(originOf(originHeader))) return { ok: true };
     const r = validateOriginHeader(originHeader, hostnames);
     if (r.ok) return { ok: true };
-    if (r.errorCode !== 'invalid_origin') return { ok: false, message: 'Invalid Origin header.' };
+    if (r.errorCode !== 'invalid_origin')
+      return { ok: false, status: 403, message: 'Invalid Origin header.' };
     return {
       ok: false,
+      status: 403,
       message: `Origin "${originOf(originHeader)}" is not allowed. Add it with --allowed-origins / MCP_HTTP_ALLOWED_ORIGINS if it is yours.`,
     };
   };
@@ -106,7 +117,12 @@ export interface GuardConfig {
   allowedOrigins: string[];
   /** The bearer token clients must send, if any. */
   token?: string;
+  /** Wrong bearer tokens one address may send per window before it is refused for the rest of it. */
+  maxAuthFailures?: number;
 }
+
+/** The window wrong bearer tokens are counted in. */
+export const AUTH_FAILURE_WINDOW_MS = 60_000;
 
 /** The checks in front of the endpoints; each returns false once it has answered a refused request. */
 export interface Guards {
@@ -116,13 +132,16 @@ export interface Guards {
   admit(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-export function requestGuards(cfg: GuardConfig): Guards {
+export function requestGuards(cfg: GuardConfig, log: (line: string) => void = () => {}): Guards {
   const checkHost = hostAllowList(cfg.host, cfg.allowedHosts);
   const checkOrigin = originAllowList(cfg.allowedOrigins);
   const checkBearer = cfg.token ? bearerCheck(cfg.token) : undefined;
+  const maxFailures = cfg.maxAuthFailures ?? 10;
+  const failures = new FailureLimiter({ max: maxFailures, windowMs: AUTH_FAILURE_WINDOW_MS });
   const host = (req: IncomingMessage, res: ServerResponse) => {
     const v = checkHost(req.headers.host);
-    if (!v.ok) sendJsonError(res, 403, -32000, `Forbidden: ${v.message}`);
+    if (!v.ok)
+      sendJsonError(res, v.status, -32000, `${v.status === 400 ? 'Bad Request' : 'Forbidden'}: ${v.message}`);
     return v.ok;
   };
   return {
@@ -131,28 +150,52 @@ export function requestGuards(cfg: GuardConfig): Guards {
       if (!host(req, res)) return false;
       const origin = checkOrigin(req.headers.origin);
       if (!origin.ok) {
-        sendJsonError(res, 403, -32000, `Forbidden: ${origin.message}`);
+        sendJsonError(res, origin.status, -32000, `Forbidden: ${origin.message}`);
         return false;
       }
-      const verdict = checkBearer?.(req.headers.authorization) ?? 'ok';
+      if (!checkBearer) return true;
+      // Counted per address: one that keeps guessing is refused for the rest of the window, even
+      // with the right token (else guessing would go on at full speed); other addresses are not.
+      const who = addressKey(req.socket.remoteAddress);
+      const wait = failures.retryAfter(who);
+      if (wait > 0) {
+        sendJsonError(
+          res,
+          429,
+          -32000,
+          `Too Many Requests: too many wrong bearer tokens from this address. Try again in ${wait} s.`,
+          { 'retry-after': String(wait) },
+        );
+        return false;
+      }
+      const verdict = checkBearer(req.headers.authorization);
       if (verdict === 'ok') return true;
-      sendJsonError(
-        res,
-        401,
-        -32000,
-        verdict === 'missing'
-          ? 'Unauthorized: send Authorization: Bearer <token> (the server’s MCP_HTTP_TOKEN).'
-          : 'Unauthorized: the bearer token is not valid.',
-        {
-          'www-authenticate':
-            verdict === 'missing'
-              ? 'Bearer realm="scene-projects-mcp"'
-              : 'Bearer realm="scene-projects-mcp", error="invalid_token"',
-        },
-      );
+      if (verdict === 'invalid' && failures.fail(who)) {
+        log(
+          `HTTP: ${maxFailures} wrong tokens from ${who} within ${AUTH_FAILURE_WINDOW_MS / 1000} s; refusing that address (429) until the window ends`,
+        );
+      }
+      refuseBearer(res, verdict);
       return false;
     },
   };
+}
+
+function refuseBearer(res: ServerResponse, verdict: 'missing' | 'invalid'): void {
+  sendJsonError(
+    res,
+    401,
+    -32000,
+    verdict === 'missing'
+      ? 'Unauthorized: send Authorization: Bearer <token> (the server’s MCP_HTTP_TOKEN).'
+      : 'Unauthorized: the bearer token is not valid.',
+    {
+      'www-authenticate':
+        verdict === 'missing'
+          ? 'Bearer realm="scene-projects-mcp"'
+          : 'Bearer realm="scene-projects-mcp", error="invalid_token"',
+    },
+  );
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();

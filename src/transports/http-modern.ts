@@ -24,16 +24,29 @@ export function modernHandler(rt: Runtime, buildOpts: BuildOptions, maxBody: num
     maxRequestBodySize: maxBody,
     onerror: (err) => logger.debug('modern HTTP exchange error', { error: err.message }),
   });
-  const serve = toNodeHandler(handler, {
+  const nodeOpts = {
     maxRequestBodySize: maxBody,
-    onerror: (err) => logger.warn('modern HTTP handler failed', { error: err.message }),
-  });
+    onerror: (err: Error) => logger.warn('modern HTTP handler failed', { error: err.message }),
+  };
   const unpublish = rt.live?.addPublisher((uri) => handler.notify.resourceUpdated(uri));
 
   return {
     async handle(req, res, body) {
       const uris = listenedUris(body);
       if (uris.length && rt.live) res.once('close', rt.live.listenOpened(uris));
+      // The web Request is kept alive until the response closes. Its signal — which the SDK's listen
+      // stream waits on to end — follows the client's disconnect only through a WeakRef to the
+      // Request's own controller (undici): once nothing else held the Request, a collected Request
+      // left a closed client's listen stream open, in the SDK's subscription table and in memory.
+      const serve = toNodeHandler(
+        {
+          fetch: (request: Request, o?: Parameters<typeof handler.fetch>[1]) => {
+            res.once('close', () => void request.signal);
+            return handler.fetch(request, o);
+          },
+        },
+        nodeOpts,
+      );
       await serve(req, res, body);
     },
     async close() {

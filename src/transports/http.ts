@@ -14,7 +14,8 @@ import { hostForUrl, readRequest, requestGuards, sendJsonError } from './http-gu
 import { answerHealth } from './http-health.js';
 import { legacyHandler } from './http-legacy.js';
 import { modernHandler } from './http-modern.js';
-import { checkInbound } from './inbound-check.js';
+import { StreamCap, streamGate } from './http-streams.js';
+import { checkInbound, nestedDeeperThan } from './inbound-check.js';
 
 export interface HttpServerHandle {
   /** e.g. http://127.0.0.1:3333/mcp */
@@ -40,7 +41,9 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
   const { logger } = rt;
   const host = opts.host ?? cfg.host;
   const maxBody = cfg.maxBodyBytes;
-  const guards = requestGuards({ ...cfg, host });
+  const guards = requestGuards({ ...cfg, host }, (line) => logger.warn(line));
+  const streams = new StreamCap(cfg.maxStreams);
+  const holdStream = streamGate(streams, (line) => logger.warn(line));
   const buildOpts = liveExtension(rt);
   const legacy = legacyHandler(rt, buildOpts, maxBody);
   const modern = modernHandler(rt, buildOpts, maxBody);
@@ -61,6 +64,7 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
     const read = await readRequest(req, res, maxBody, logger);
     if (!read) return;
     if (!admitMessage(read.body, res)) return;
+    if (!holdStream(req, res, read.body)) return;
     // Classification needs only the headers and the parsed body: the body was read once, above.
     if (await isLegacyRequest(read.probe, read.body, { maxRequestBodySize: maxBody })) {
       await legacy.handle(req, res, read.body);
@@ -71,7 +75,9 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
 
   /** A single message the SDK would refuse with a generic 400 gets its first problem named (inbound-check.ts). */
   function admitMessage(body: unknown, res: ServerResponse): boolean {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return true;
+    if (!body || typeof body !== 'object') return true;
+    // A batch is the SDK's to answer, unless it nests too deep for any validator to walk.
+    if (Array.isArray(body) && !nestedDeeperThan(body)) return true;
     const verdict = checkInbound(body);
     if (verdict.ok) return true;
     logger.warn(verdict.log);
@@ -87,7 +93,8 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
         break;
       case '/healthz':
         // Behind the Host check: a DNS-rebinding page must not read even the mode and session count.
-        if (guards.host(req, res)) answerHealth(rt, legacy.sessions, req, res);
+        if (guards.host(req, res))
+          answerHealth(rt, { sessions: legacy.sessions, streams: streams.open }, req, res);
         return;
       default: {
         const page = opts.pages?.[pathOf(req)];
@@ -114,7 +121,7 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${hostForUrl(host)}:${port}/mcp`;
   logger.info(
-    `serving MCP over Streamable HTTP at ${url} (${rt.sandbox ? 'sandbox' : rt.config.api.token ? 'live API' : 'no API token set'}${cfg.token ? ', bearer token required' : ''})`,
+    `serving MCP over Streamable HTTP at ${url} (${rt.sandbox ? 'sandbox' : rt.config.api.token ? 'live API' : 'no API token set'}${cfg.token ? ', clients must send the MCP_HTTP_TOKEN' : ''})`,
   );
 
   let closed: Promise<void> | undefined;

@@ -11,6 +11,7 @@ import {
   INVALID_PARAMS,
   INVALID_REQUEST,
   type JSONRPCErrorResponse,
+  PARSE_ERROR,
   parseJSONRPCMessage,
 } from '@modelcontextprotocol/server';
 import { redactSecretValues } from '../api/redact.js';
@@ -30,6 +31,23 @@ export type InboundVerdict =
       /** One short line for the log. */
       log: string;
     };
+
+/** Deeper messages are refused before any validator walks them (a recursive walk overflows its stack). */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests arrays and objects more than `limit` levels deep (an iterative walk). */
+export function nestedDeeperThan(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) {
+      if (x && typeof x === 'object') stack.push([x, depth + 1]);
+    }
+  }
+  return false;
+}
 
 type Id = string | number;
 type Obj = Record<string, unknown>;
@@ -108,23 +126,33 @@ function logLine(answered: boolean, method: unknown, id: unknown, problem: strin
  * anything else invalid (a notification, a response, no usable id) is only logged.
  */
 export function checkInbound(value: unknown): InboundVerdict {
+  if (nestedDeeperThan(value)) {
+    return verdict(value, {
+      code: PARSE_ERROR,
+      problem: `the message nests deeper than ${MAX_JSON_DEPTH} levels`,
+    });
+  }
   if (!isObj(value)) {
     const problem = Array.isArray(value)
       ? 'JSON-RPC batches are not supported (MCP removed them in 2025-06-18): send one message at a time'
       : `a message must be a JSON object (got ${kind(value)})`;
-    return {
-      ok: false,
-      error: { code: INVALID_REQUEST, message: `Invalid request: ${problem}.` },
-      log: logLine(false, undefined, undefined, problem),
-    };
+    return verdict(value, { code: INVALID_REQUEST, problem });
   }
   const found =
     (typeof value.method === 'string' ? methodProblem(value) : undefined) ?? schemaFallback(value);
-  if (!found) return { ok: true };
-  const answerable = typeof value.method === 'string' && isId(value.id);
-  const label = found.code === INVALID_PARAMS ? 'Invalid params' : 'Invalid request';
-  const error = { code: found.code, message: `${label}: ${found.problem}.` };
-  const log = logLine(answerable, value.method, value.id, found.problem);
+  return found ? verdict(value, found) : { ok: true };
+}
+
+const LABELS: Record<number, string> = { [PARSE_ERROR]: 'Parse error', [INVALID_PARAMS]: 'Invalid params' };
+
+function verdict(value: unknown, found: { code: number; problem: string }): InboundVerdict {
+  const m = isObj(value) ? value : {};
+  const answerable = typeof m.method === 'string' && isId(m.id);
+  const error = {
+    code: found.code,
+    message: `${LABELS[found.code] ?? 'Invalid request'}: ${found.problem}.`,
+  };
+  const log = logLine(answerable, m.method, m.id, found.problem);
   if (!answerable) return { ok: false, error, log };
-  return { ok: false, error, log, reply: { jsonrpc: '2.0', id: value.id as Id, error } };
+  return { ok: false, error, log, reply: { jsonrpc: '2.0', id: m.id as Id, error } };
 }
