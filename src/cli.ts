@@ -53,60 +53,66 @@ async function main(): Promise<void> {
       process.exitCode = await runBudgetCommand(config, (text) => process.stdout.write(text));
       return;
     }
-    case 'preview': {
-      const { startPreview } = await import('./app/preview.js');
-      const preview = await startPreview(config);
-      process.stdout.write(
-        `Storyboard preview: ${preview.url}\n${preview.live ? `On ${shownUrl(preview.rt.config.api.url)}: clicks on a figure spend real credits.` : 'On the sandbox: no real credits are spent.'} Ctrl+C stops it.\n`,
-      );
-      const stop = () => void preview.close().finally(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      return;
-    }
+    case 'preview':
+      return runPreview(config);
     case 'stdio':
-    case 'http': {
-      const { createRuntime } = await import('./runtime.js');
-      const rt = await createRuntime(config);
-      if (!rt.config.api.token) {
-        rt.logger.warn(
-          'TWIN_API_TOKEN is not set: tools will answer how to set it. Run with --sandbox to try without an account.',
-        );
-      }
-      let stop: () => Promise<void>;
-      if (config.mode === 'http') {
-        const { startHttpServer } = await import('./transports/http.js');
-        const http = await startHttpServer(rt);
-        stop = () => http.close();
-      } else {
-        const { serveStdioMode } = await import('./transports/stdio.js');
-        const { liveExtension } = await import('./resources/extension.js');
-        const handle = serveStdioMode(rt, liveExtension(rt));
-        stop = () => handle.close();
-        process.stdin.once('end', () => void shutdown('stdin closed'));
-      }
-      let stopping = false;
-      const shutdown = async (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        rt.logger.info(`shutting down (${why})`);
-        // A stuck close must not keep the process alive: exit after 5 s whatever happens.
-        setTimeout(() => process.exit(1), 5000).unref();
-        try {
-          await stop();
-          await rt.close();
-        } catch (err) {
-          rt.logger.warn('shutdown was not clean', {
-            error: err instanceof Error ? err.message : String(err),
-          });
-        }
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
-      return;
-    }
+    case 'http':
+      return serveMcp(config);
   }
+}
+
+/** `preview`: the storyboard app in a host page, until Ctrl+C. */
+async function runPreview(config: Config): Promise<void> {
+  const { startPreview } = await import('./app/preview.js');
+  const preview = await startPreview(config);
+  process.stdout.write(
+    `Storyboard preview: ${preview.url}\n${preview.live ? `On ${shownUrl(preview.rt.config.api.url)}: clicks on a figure spend real credits.` : 'On the sandbox: no real credits are spent.'} Ctrl+C stops it.\n`,
+  );
+  const stop = () => void preview.close().finally(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** The MCP server over stdio or HTTP, until a signal (or, over stdio, the end of stdin). */
+async function serveMcp(config: Config): Promise<void> {
+  const { createRuntime } = await import('./runtime.js');
+  const rt = await createRuntime(config);
+  if (!rt.config.api.token) {
+    rt.logger.warn(
+      'TWIN_API_TOKEN is not set: tools will answer how to set it. Run with --sandbox to try without an account.',
+    );
+  }
+  let stop: () => Promise<void>;
+  if (config.mode === 'http') {
+    const { startHttpServer } = await import('./transports/http.js');
+    const http = await startHttpServer(rt);
+    stop = () => http.close();
+  } else {
+    const { serveStdioMode } = await import('./transports/stdio.js');
+    const { liveExtension } = await import('./resources/extension.js');
+    const handle = serveStdioMode(rt, liveExtension(rt));
+    stop = () => handle.close();
+    process.stdin.once('end', () => void shutdown('stdin closed'));
+  }
+  let stopping = false;
+  const shutdown = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    rt.logger.info(`shutting down (${why})`);
+    // A stuck close must not keep the process alive: exit after 5 s whatever happens.
+    setTimeout(() => process.exit(1), 5000).unref();
+    try {
+      await stop();
+      await rt.close();
+    } catch (err) {
+      rt.logger.warn('shutdown was not clean', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((err) => {

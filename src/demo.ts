@@ -31,16 +31,18 @@ function bar(pct: number, message: string): string {
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round(pct)).padStart(3)}% ${message}`;
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
-  say(
-    bold('scene-projects-mcp demo') +
-      dim(' — a story idea to a finished video, on the local sandbox (no account, no real credits)'),
-  );
+type CallTool = (
+  name: string,
+  args: Record<string, unknown>,
+  onprogress?: (p: { progress: number; total?: number; message?: string }) => void,
+) => Promise<Result>;
+type Follow = (
+  projectId: number,
+  until: (s: Record<string, unknown>) => boolean,
+) => Promise<Record<string, unknown>>;
 
-  // Where save_video puts the file: a fresh temporary folder, kept so the person can play the video.
-  const mediaDir = mkdtempSync(join(tmpdir(), 'scene-projects-demo-'));
+/** Starts the built server over stdio on the sandbox and connects a client that answers consent as the person. */
+async function connect(cli: string, mediaDir: string): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [cli, '--sandbox', '--time-scale', '2', '--log-level', 'warn', '--media-dir', mediaDir],
@@ -58,12 +60,11 @@ async function main(): Promise<void> {
     return { action: 'accept', content: { confirm: true } };
   });
   await client.connect(transport);
+  return client;
+}
 
-  const callTool = async (
-    name: string,
-    args: Record<string, unknown>,
-    onprogress?: (p: { progress: number; total?: number; message?: string }) => void,
-  ) => {
+function toolCaller(client: Client): CallTool {
+  return async (name, args, onprogress) => {
     const r = (await client.callTool(
       { name, arguments: args },
       onprogress ? { onprogress, resetTimeoutOnProgress: true } : undefined,
@@ -71,8 +72,11 @@ async function main(): Promise<void> {
     if (r.isError) throw new Error(`${name} failed: ${r.content.map((x) => x.text).join(' ')}`);
     return r;
   };
+}
 
-  const follow = async (projectId: number, until: (s: Record<string, unknown>) => boolean) => {
+/** get_status with waits until `until` holds, drawing a progress bar (a line per step in logs). */
+function follower(callTool: CallTool): Follow {
+  return async (projectId, until) => {
     let last = '';
     let lastStep = '';
     let lastBucket = -1;
@@ -103,7 +107,10 @@ async function main(): Promise<void> {
       if (s.status === 'failed') throw new Error(`generation failed: ${String(s.error)}`);
     }
   };
+}
 
+/** Steps 1–5: draft, edit, quote with consent, follow the generation. */
+async function draftAndGenerate(client: Client, callTool: CallTool, follow: Follow) {
   step(1, 'Connected. Tools the agent sees:');
   const { tools } = await client.listTools();
   say(`   ${tools.map((t) => t.name).join(', ')}`);
@@ -142,33 +149,53 @@ async function main(): Promise<void> {
       `   (${head.status} ${head.headers.get('content-type')}, ${head.headers.get('content-length')} bytes)`,
     ),
   );
+  return { projectId: project.id, done };
+}
 
+/** Steps 6–9: look at the scenes, regenerate one with consent, upscale, save the video. */
+async function refineAndDeliver(projectId: number, callTool: CallTool, follow: Follow): Promise<void> {
   step(6, 'get_project with include_images — the model looks at what came out');
-  const shown = await callTool('get_project', { project_id: project.id, include_images: true });
+  const shown = await callTool('get_project', { project_id: projectId, include_images: true });
   const images = shown.content.filter((b) => b.type === 'image').length;
   const size = /Scene images below \(([^)]*)\)/.exec(shown.content[0]?.text ?? '')?.[1] ?? '';
   say(`   ${images} scene images for the model ${dim(`(${size})`)}`);
 
   step(7, 'regenerate_scene — redo scene 2 with a stormier image, with consent');
   const regen = await callTool('regenerate_scene', {
-    project_id: project.id,
+    project_id: projectId,
     scene_number: 2,
     updated_image_prompt: 'Photorealistic, small sailboat in towering storm waves, lightning, cinematic, 8K',
   });
   say(`   ${regen.content[0]?.text?.split('\n')[0]}`);
-  const redone = await follow(project.id, (s) => s.status === 'completed');
+  const redone = await follow(projectId, (s) => s.status === 'completed');
   say(`   re-stitched video: ${bold(String(redone.final_video_url))}`);
 
   step(8, 'upscale — free');
-  const up = await callTool('upscale', { project_id: project.id });
+  const up = await callTool('upscale', { project_id: projectId });
   say(`   ${up.content[0]?.text?.split('\n')[0]}`);
-  const upscaled = await follow(project.id, (s) => s.status === 'completed' && !!s.final_video_url_upscaled);
+  const upscaled = await follow(projectId, (s) => s.status === 'completed' && !!s.final_video_url_upscaled);
   say(`   upscaled video: ${bold(String(upscaled.final_video_url_upscaled))}`);
 
   step(9, 'save_video — the finished video on the person’s disk');
-  const saved = await callTool('save_video', { project_id: project.id, what: 'upscaled' });
+  const saved = await callTool('save_video', { project_id: projectId, what: 'upscaled' });
   const file = (saved.structuredContent as { files: Array<{ path: string; bytes: number }> }).files[0]!;
   say(`   saved: ${bold(file.path)} ${dim(`(${file.bytes} bytes)`)}`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
+  say(
+    bold('scene-projects-mcp demo') +
+      dim(' — a story idea to a finished video, on the local sandbox (no account, no real credits)'),
+  );
+  // Where save_video puts the file: a fresh temporary folder, kept so the person can play the video.
+  const mediaDir = mkdtempSync(join(tmpdir(), 'scene-projects-demo-'));
+  const client = await connect(cli, mediaDir);
+  const callTool = toolCaller(client);
+  const follow = follower(callTool);
+  const { projectId, done } = await draftAndGenerate(client, callTool, follow);
+  await refineAndDeliver(projectId, callTool, follow);
 
   const ledgerUrl = new URL('/_sandbox/ledger', String(done.final_video_url));
   const ledger = (await (await fetch(ledgerUrl)).json()) as {
