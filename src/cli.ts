@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       await runSandboxCommand({
         port: config.sandbox.port,
         host: config.http.host,
-        token: config.sandbox.token,
+        tokens: config.sandbox.tokens,
         credits: config.sandbox.credits,
         timeScale: config.sandbox.timeScale,
       });

@@ -26,7 +26,8 @@ export type Command = 'sandbox' | 'tools' | 'preview' | 'doctor' | 'budget';
 export interface Config {
   mode: Mode;
   api: { url: string; token?: string; personId?: number };
-  sandbox: { enabled: boolean; port: number; token?: string; credits: number; timeScale: number };
+  /** `tokens`: the sandbox command's accounts, one per token (unset: one, with a random token). */
+  sandbox: { enabled: boolean; port: number; tokens?: string[]; credits: number; timeScale: number };
   consent: {
     creditLimit?: number;
     creditPeriod: CreditPeriod;

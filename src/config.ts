@@ -32,10 +32,19 @@ const ENTRIES = Object.entries(SETTINGS) as [SettingKey, Setting][];
 const PARSE_OPTIONS = Object.fromEntries(
   ENTRIES.flatMap(([, s]) =>
     s.flag
-      ? [[s.flag.slice(2), { type: s.switch ? 'boolean' : 'string', ...(s.short ? { short: s.short } : {}) }]]
+      ? [
+          [
+            s.flag.slice(2),
+            {
+              type: s.switch ? 'boolean' : 'string',
+              ...(s.short ? { short: s.short } : {}),
+              ...(s.multiple ? { multiple: true } : {}),
+            },
+          ],
+        ]
       : [],
   ),
-) as Record<string, { type: 'boolean' | 'string'; short?: string }>;
+) as Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }>;
 
 const BY_FLAG = new Map(ENTRIES.flatMap(([key, s]) => (s.flag ? [[s.flag.slice(2), key] as const] : [])));
 
@@ -181,7 +190,7 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
       enabled: v.sandbox,
       // The sandbox command listens on --port alone: MCP_HTTP_PORT is the MCP server's port.
       port: mode === 'sandbox' ? (flags.port === undefined ? DEFAULT_SANDBOX_PORT : v.port) : 0,
-      token: v.token,
+      tokens: v.token,
       credits: v.credits,
       timeScale: v.timeScale,
     },
@@ -238,7 +247,7 @@ export function helpText(version: string): string {
     '  scene-projects-mcp [options]            serve MCP over stdio (default)',
     '  scene-projects-mcp --http [options]     serve Streamable HTTP at http://HOST:PORT/mcp',
     '  scene-projects-mcp --sandbox            use a local simulated API (no account needed)',
-    `  scene-projects-mcp sandbox [--port ${DEFAULT_SANDBOX_PORT}] [--token TOKEN] [--credits ${credits.default}] [--time-scale 1]`,
+    `  scene-projects-mcp sandbox [--port ${DEFAULT_SANDBOX_PORT}] [--token TOKEN]… [--credits ${credits.default}] [--time-scale 1]`,
     '                                          run the simulated API alone',
     `  scene-projects-mcp tools [--format ${format.default}|openai|anthropic]`,
     '                                          print the tool definitions',

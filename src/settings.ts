@@ -18,6 +18,8 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
   env?: string;
   /** A switch takes no value on the command line (`--http`); its variable says true or false. */
   switch?: true;
+  /** The flag may be given more than once; its value is then the list of every one given. */
+  multiple?: true;
   schema: S;
   default?: z.input<S>;
   help: string;
@@ -308,8 +310,12 @@ export const SETTINGS = {
   token: setting({
     flag: '--token',
     command: 'sandbox',
-    schema: text,
-    help: 'The bearer token the sandbox accepts (default: a random one, printed).',
+    multiple: true,
+    schema: fromText((v) => [v], z.array(text.min(1, 'must not be empty'))).refine(
+      (tokens) => new Set(tokens).size === tokens.length,
+      'names one token twice: each account needs its own.',
+    ),
+    help: 'A bearer token the sandbox accepts (default: a random one, printed); given more than once, one account per token, each with its own projects and credits.',
   }),
   credits: setting({
     flag: '--credits',

@@ -716,7 +716,7 @@ describe('sandbox: ledger endpoint and CLI', () => {
   it('runSandboxCommand prints the URL, token and a curl hint', async () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      const sb = await runSandboxCommand({ port: 0, token: 'cli-token' });
+      const sb = await runSandboxCommand({ port: 0, tokens: ['cli-token'] });
       open.push(sb);
       const out = write.mock.calls.map((c) => String(c[0])).join('');
       expect(out).toContain(`Scene Projects sandbox at http://127.0.0.1:${sb.port}/api/v1`);
@@ -724,6 +724,69 @@ describe('sandbox: ledger endpoint and CLI', () => {
       expect(out).toMatch(/curl -H "Authorization: Bearer cli-token"/);
       const res = await fetch(`${sb.url}/scene-projects`, { headers: { authorization: 'Bearer cli-token' } });
       expect(res.status).toBe(200);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
+
+describe('sandbox: several accounts', () => {
+  const A = 'account-a-token';
+  const B = 'account-b-token';
+
+  it('gives each token its own projects and ledger; ids are unique across accounts', async () => {
+    const sb = await startSandbox({ accounts: [{ token: A }, { token: B, credits: 500 }] });
+    open.push(sb);
+    const as = (token: string) => async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${sb.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: loosely shaped JSON
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const a = as(A);
+    const b = as(B);
+    const pa = (await a('POST', '/stories/create', { person_id: 1, story_idea: IDEA, num_scenes: 2 })).json;
+    const pb = (await b('POST', '/stories/create', { person_id: 1, story_idea: IDEA, num_scenes: 3 })).json;
+    expect(pa.id).not.toBe(pb.id);
+    expect((await a('GET', '/scene-projects')).json.map((p: { id: number }) => p.id)).toEqual([pa.id]);
+    expect((await b('GET', '/scene-projects')).json.map((p: { id: number }) => p.id)).toEqual([pb.id]);
+    // Another account's project is as unknown as a missing one: nothing read, changed or charged.
+    expect((await b('GET', `/scene-projects/${pa.id}`)).status).toBe(404);
+    expect((await b('POST', `/scene-projects/${pa.id}/approve`, { confirm_credits: true })).status).toBe(404);
+    expect((await b('POST', `/scene-projects/${pb.id}/approve`, { confirm_credits: true })).status).toBe(202);
+    expect(sb.accounts.map((x) => x.ledger().balance)).toEqual([1000, 200]);
+    expect(sb.ledger().spent).toBe(0);
+    // A token of no account is refused; the ledger route answers for the bearer's account.
+    expect((await as('nobody-token')('GET', '/scene-projects')).status).toBe(401);
+    const ledgerB = await fetch(`${sb.origin}/_sandbox/ledger`, {
+      headers: { authorization: `Bearer ${B}` },
+    });
+    expect(((await ledgerB.json()) as { spent: number }).spent).toBe(300);
+    // Test hooks find the account holding the project.
+    sb.patchProject(pb.id, { mood: 'noir' });
+    expect((await b('GET', `/scene-projects/${pb.id}`)).json.mood).toBe('noir');
+  });
+
+  it('refuses two accounts with one token', async () => {
+    await expect(startSandbox({ accounts: [{ token: A }, { token: A }] })).rejects.toThrow(/own token/);
+  });
+
+  it('the sandbox command takes --token more than once and prints each', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const { loadConfig } = await import('../src/config.js');
+      const config = loadConfig(['sandbox', '--port', '0', '--token', A, '--token', B]);
+      expect(config.sandbox.tokens).toEqual([A, B]);
+      expect(() => loadConfig(['sandbox', '--token', A, '--token', A])).toThrow(/names one token twice/);
+      const sb = await runSandboxCommand({ port: 0, tokens: config.sandbox.tokens });
+      open.push(sb);
+      const out = write.mock.calls.map((c) => String(c[0])).join('');
+      expect(out).toContain('(2 accounts, each with its own projects and credits)');
+      expect(out).toContain(`token: ${A}\ntoken: ${B}\n`);
+      expect(sb.accounts.map((x) => x.token)).toEqual([A, B]);
     } finally {
       write.mockRestore();
     }

@@ -5,7 +5,8 @@ import { startSandbox } from './index.js';
 export interface SandboxCommandOptions {
   port?: number;
   host?: string;
-  token?: string;
+  /** One account per token (unset: one account with a random token). */
+  tokens?: string[];
   credits?: number;
   timeScale?: number;
 }
@@ -14,14 +15,15 @@ export async function runSandboxCommand(opts: SandboxCommandOptions): Promise<Sa
   const sandbox = await startSandbox({
     port: opts.port ?? DEFAULT_SANDBOX_PORT,
     host: opts.host,
-    token: opts.token,
     credits: opts.credits,
     timeScale: opts.timeScale,
+    ...(opts.tokens?.length ? { accounts: opts.tokens.map((token) => ({ token })) } : {}),
   });
   // stdout on purpose: this is the command's output, read by a person or a script.
+  const accounts = sandbox.accounts.length;
   process.stdout.write(
-    `Scene Projects sandbox at ${sandbox.url}\n` +
-      `token: ${sandbox.token}\n` +
+    `Scene Projects sandbox at ${sandbox.url}${accounts > 1 ? ` (${accounts} accounts, each with its own projects and credits)` : ''}\n` +
+      sandbox.accounts.map((a) => `token: ${a.token}\n`).join('') +
       `try: curl -H "Authorization: Bearer ${sandbox.token}" ${sandbox.url}/scene-projects\n`,
   );
   const stop = () => {

@@ -28,6 +28,26 @@ export interface SandboxOptions {
   clock?: () => number;
   /** Seconds a story spends in `creating` before `proposed`; 0 (default) answers `proposed` at once. */
   creatingSeconds?: number;
+  /**
+   * Several accounts, each a token with its own projects and ledger (the first is the primary one:
+   * `token`, `ledger()`, `setCredits()` of the sandbox are its). Unset: one account from `token`
+   * and `credits`. An account's unset `credits` and `personIds` come from the options above.
+   */
+  accounts?: SandboxAccountOptions[];
+}
+
+export interface SandboxAccountOptions {
+  /** Default: a random one. */
+  token?: string;
+  credits?: number;
+  personIds?: number[];
+}
+
+/** One account of the sandbox, as tests see it. */
+export interface SandboxAccount {
+  readonly token: string;
+  ledger(): Ledger;
+  setCredits(balance: number): void;
 }
 
 export type FaultKind =
@@ -84,8 +104,12 @@ export interface Sandbox {
   readonly url: string;
   /** http://host:port */
   readonly origin: string;
+  /** The primary (first) account's token. */
   readonly token: string;
   readonly port: number;
+  /** Every account, the primary first. */
+  readonly accounts: readonly SandboxAccount[];
+  /** The primary account's ledger. */
   ledger(): Ledger;
   /** Every request handled, oldest first (bounded to the last 10 000). */
   requests(): RequestRecord[];
@@ -96,6 +120,7 @@ export interface Sandbox {
   failProject(projectId: number): void;
   /** Merges extra fields into a stored project (e.g. an unknown status or field) for pass-through tests. */
   patchProject(projectId: number, fields: Record<string, unknown>): void;
+  /** Sets the primary account's balance. */
   setCredits(balance: number): void;
   close(): Promise<void>;
 }

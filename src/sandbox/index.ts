@@ -1,12 +1,14 @@
 /** A local Scene Projects API over real HTTP, for tests, demos and offline use. */
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_SANDBOX_CREDITS, type Sandbox, type SandboxOptions } from './contract.js';
+import { type Account, AccountBook } from './accounts.js';
+import {
+  DEFAULT_SANDBOX_CREDITS,
+  type Sandbox,
+  type SandboxAccount,
+  type SandboxOptions,
+} from './contract.js';
 import { FaultBook } from './faults.js';
-import { CreditLedger } from './ledger.js';
 import { createSandboxServer } from './server.js';
-import { ProjectStore } from './store.js';
-import { Views } from './views.js';
 
 export type {
   FaultKind,
@@ -15,6 +17,8 @@ export type {
   LedgerEntry,
   RequestRecord,
   Sandbox,
+  SandboxAccount,
+  SandboxAccountOptions,
   SandboxOptions,
 } from './contract.js';
 
@@ -24,17 +28,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (!(timeScale > 0 && Number.isFinite(timeScale)))
     throw new RangeError('timeScale must be a positive number');
   const host = opts.host ?? '127.0.0.1';
-  const token = opts.token ?? `sbx_${randomBytes(18).toString('base64url')}`;
-  const ledger = new CreditLedger(opts.credits ?? DEFAULT_SANDBOX_CREDITS, clock);
-  const store = new ProjectStore({
-    clock,
-    timeScale,
-    creatingSeconds: opts.creatingSeconds ?? 0,
-    personIds: opts.personIds ?? [1],
-    ledger,
-  });
+  const credits = opts.credits ?? DEFAULT_SANDBOX_CREDITS;
+  const personIds = opts.personIds ?? [1];
+  const specs = opts.accounts?.length
+    ? opts.accounts.map((a) => ({
+        token: a.token,
+        credits: a.credits ?? credits,
+        personIds: a.personIds ?? personIds,
+      }))
+    : [{ token: opts.token, credits, personIds }];
+  const accounts = new AccountBook(specs, { clock, timeScale, creatingSeconds: opts.creatingSeconds ?? 0 });
   const faults = new FaultBook();
-  const front = createSandboxServer({ store, views: new Views(store), ledger, faults, token, clock });
+  const front = createSandboxServer({ accounts, faults, clock });
 
   await new Promise<void>((resolve, reject) => {
     front.server.once('error', reject);
@@ -47,19 +52,26 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   front.setOrigin(origin);
 
+  const view = (a: Account): SandboxAccount => ({
+    token: a.token,
+    ledger: () => a.ledger.snapshot(),
+    setCredits: (balance) => a.ledger.setBalance(balance),
+  });
+  const primary = accounts.primary;
   let closed: Promise<void> | undefined;
   return {
     url: `${origin}/api/v1`,
     origin,
-    token,
+    token: primary.token,
     port,
-    ledger: () => ledger.snapshot(),
+    accounts: accounts.all.map(view),
+    ledger: () => primary.ledger.snapshot(),
     requests: () => front.log.all(),
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
-    failProject: (projectId) => store.failProject(projectId),
-    patchProject: (projectId, fields) => store.patch(projectId, fields),
-    setCredits: (balance) => ledger.setBalance(balance),
+    failProject: (projectId) => accounts.holding(projectId).store.failProject(projectId),
+    patchProject: (projectId, fields) => accounts.holding(projectId).store.patch(projectId, fields),
+    setCredits: (balance) => primary.ledger.setBalance(balance),
     close: () => {
       closed ??= front.close();
       return closed;

@@ -66,6 +66,13 @@ export interface StoreOptions {
   creatingSeconds: number;
   personIds: readonly number[];
   ledger: CreditLedger;
+  /** Next ids, shared by every account of one sandbox: ids are unique across accounts, as upstream. */
+  ids?: IdSequence;
+}
+
+export interface IdSequence {
+  project: number;
+  scene: number;
 }
 
 export interface CreateInput {

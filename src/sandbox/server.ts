@@ -4,24 +4,19 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { AccountBook } from './accounts.js';
 import { handleApi } from './api.js';
 import type { FaultKind, RequestRecord } from './contract.js';
 import type { FaultBook } from './faults.js';
 import { json, REASONS, type Reply, readBody } from './http.js';
-import type { CreditLedger } from './ledger.js';
 import { mediaReply } from './media.js';
-import type { ProjectStore } from './store.js';
-import type { Views } from './views.js';
 
 const API_PREFIX = '/api/v1';
 const MAX_RECORDS = 10_000;
 
 export interface ServerDeps {
-  store: ProjectStore;
-  views: Views;
-  ledger: CreditLedger;
+  accounts: AccountBook;
   faults: FaultBook;
-  token: string;
   clock: () => number;
 }
 
@@ -119,9 +114,11 @@ interface Target {
 function route(scope: RequestScope, req: IncomingMessage, t: Target, body: Buffer): Reply | Promise<Reply> {
   const { deps } = scope;
   const { method, path } = t;
+  // The bearer picks the account; a token of none is refused by the first account's check.
+  const account = deps.accounts.byAuthorization(req.headers.authorization);
   if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
     return handleApi(
-      { store: deps.store, views: deps.views, token: deps.token },
+      { store: account.store, views: account.views, token: account.token },
       {
         method,
         path: path.slice(API_PREFIX.length) || '/',
@@ -133,12 +130,14 @@ function route(scope: RequestScope, req: IncomingMessage, t: Target, body: Buffe
     );
   }
   if (path === '/_sandbox/ledger') {
-    return method === 'GET' ? json(200, deps.ledger.snapshot()) : json(405, { detail: 'Method Not Allowed' });
+    return method === 'GET'
+      ? json(200, account.ledger.snapshot())
+      : json(405, { detail: 'Method Not Allowed' });
   }
   if (path.startsWith('/media/')) {
     if (method !== 'GET' && method !== 'HEAD')
       return json(405, { detail: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
-    return mediaReply(deps.store, path, req.headers.range).then(
+    return mediaReply(deps.accounts, path, req.headers.range).then(
       (r) => r ?? json(404, { detail: 'Not Found' }),
     );
   }

@@ -10,6 +10,7 @@ import { approveCost, regenerateCost, SCENE_SECONDS } from '../api/pricing.js';
 import { fail } from './http.js';
 import type {
   CreateInput,
+  IdSequence,
   LiveState,
   ProjectState,
   RegenerateInput,
@@ -37,10 +38,11 @@ const MACHINE_KEYS = ['status', 'progress', 'current_step', 'error'];
 
 export class ProjectStore {
   private readonly projects = new Map<number, ProjectState>();
-  private nextProjectId = 1;
-  private nextSceneId = 1;
+  private readonly ids: IdSequence;
 
-  constructor(private readonly opts: StoreOptions) {}
+  constructor(private readonly opts: StoreOptions) {
+    this.ids = opts.ids ?? { project: 1, scene: 1 };
+  }
 
   now(): number {
     return this.opts.clock();
@@ -58,7 +60,7 @@ export class ProjectStore {
       last: input.useAvatarLast,
     });
     const project: ProjectState = {
-      id: this.nextProjectId++,
+      id: this.ids.project++,
       personId: input.personId,
       userId: 1,
       storyIdea: input.storyIdea,
@@ -72,7 +74,7 @@ export class ProjectStore {
       failNext: false,
       progress: 0,
       scenes: proposals.map((p, i) => ({
-        id: this.nextSceneId++,
+        id: this.ids.scene++,
         sceneNumber: i + 1,
         description: p.description,
         image_prompt: p.image_prompt,
