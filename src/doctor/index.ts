@@ -6,6 +6,7 @@
 import { tmpdir } from 'node:os';
 import { redact, shownUrl, urlSecrets } from '../api/redact.js';
 import type { Config } from '../config.js';
+import { defaultStateDir } from '../store/state-dir.js';
 import {
   type Check,
   type CheckStatus,
@@ -49,6 +50,7 @@ export async function runDoctor(config: Config, write: (text: string) => void): 
   );
   try {
     const checks = await gather(target, secrets);
+    checks.push(await stateCheck(config.store));
     for (const c of checks) {
       say(`[${MARK[c.status]}] ${c.name}: ${c.detail}`);
       if (c.fix && c.status !== 'ok') say(`       fix: ${c.fix}`);
@@ -87,12 +89,17 @@ async function gather(t: DoctorTarget, secrets: string[]): Promise<Check[]> {
   } finally {
     await probe.close();
   }
-  checks.push(await stateCheck());
   return checks;
 }
 
-/** This version keeps quotes and limits in memory; the only place it writes is the temporary directory. */
-function stateCheck(): Promise<Check> {
+/** The file store writes in the state directory; otherwise the only place written is the temporary directory. */
+function stateCheck(store: Config['store']): Promise<Check> {
+  if (store.kind === 'file')
+    return writableCheck(
+      'state directory',
+      store.dir ?? defaultStateDir(),
+      'Set --state-dir / TWIN_STATE_DIR to a directory you can write to (the state file keeps credit limits and used quotes).',
+    );
   return writableCheck(
     'temporary directory',
     tmpdir(),
