@@ -193,6 +193,19 @@ describe.each(['legacy', 'modern'] as const)('stdio, %s era', (era) => {
     },
   );
 
+  it('answers a request nested 100,000 levels deep with a parse error, then serves on', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    peer.child.stdin.write(
+      `{"jsonrpc":"2.0","id":60,"method":"tools/call","params":{"name":"list_projects","arguments":{"x":${deep}}}}\n`,
+    );
+    expect((await peer.answer(60)).error).toMatchObject({
+      code: -32700,
+      message: expect.stringContaining('deeper'),
+    });
+    peer.send(listTools(61, era));
+    expect((await peer.answer(61)).result).toBeDefined();
+  });
+
   it('logs an invalid message as one short line, a 100 KB key included', async () => {
     const before = peer.stderr.length;
     peer.send({ jsonrpc: '2.0', id: 50, method: 'tools/list', ['k'.repeat(100_000)]: true });
