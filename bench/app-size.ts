@@ -51,7 +51,7 @@ export async function runAppSize(): Promise<AppSize> {
     gzipKB: kb(gzipSync(html).length),
     scriptKB: Object.fromEntries(
       Object.entries(by)
-        .filter(([, v]) => v > 0)
+        .filter(([, v]) => kb(v) > 0)
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => [k, kb(v)]),
     ),

@@ -3,7 +3,7 @@
  * same run), a table on stdout, and bench/results.json. Bounded: each benchmark has a deadline.
  * Knobs: BENCH_HTTP_SECONDS (20), BENCH_HTTP_CLIENTS (50), BENCH_STARTUP_ROUNDS (15),
  * BENCH_MEMORY_ROUNDS (8), BENCH_PERCALL_PAIRS (1000), BENCH_POLL_GEN_SECONDS (6), BENCH_ONLY (a,b,…:
- * tools, app, startup, memory, perCall, http, polling).
+ * tools, app, startup, memory, perCall, http, polling, streams).
  */
 import { writeFileSync } from 'node:fs';
 import { APP_GZIP_GOAL_KB, runAppSize } from './app-size.js';
