@@ -14,8 +14,7 @@ export const MAX_FILE_LINES = 400;
 export const MAX_FUNCTION_LINES = 80;
 
 /** Files and functions over the limits when the rule came, waiting to be split (`file` or `file:function`). */
-const PENDING_SPLITS = new Set([
-  'src/surfaces/library.ts:createSceneTools',
+const PENDING_SPLITS = new Set<string>([
   'src/transports/http-legacy.ts:legacyHandler',
   'src/transports/http.ts:startHttpServer',
 ]);

@@ -166,92 +166,123 @@ function validated(options: SceneToolsOptions) {
   return validate(merge(env, given), { label: optionLabel });
 }
 
+type Settings = ReturnType<typeof validated>;
+type OnLog = (level: LogLevel, message: string, data?: Record<string, unknown>) => void;
+
+/** The HTTP client this creates when the application gave none; its secrets are registered first. */
+function ownClient(settings: Settings, onLog: OnLog): SceneProjectsClient {
+  registerSecret(settings.apiToken);
+  for (const secret of urlSecrets(settings.apiUrl)) registerSecret(secret);
+  return new SceneProjectsClient({
+    baseUrl: settings.apiUrl,
+    token: settings.apiToken,
+    logger: {
+      debug: (m, d) => onLog('debug', m, d),
+      info: (m, d) => onLog('info', m, d),
+      warn: (m, d) => onLog('warning', m, d),
+    },
+  });
+}
+
+/** What every call of these tools shares. */
+interface Scope {
+  client: SceneProjectsApi;
+  settings: Settings;
+  consent: ConsentChannel;
+  signer: QuoteSigner;
+  budget: CreditBudget;
+  follower: PollingFollower;
+  locks: MemoryStore;
+  account: string;
+  closing: AbortController;
+  onLog: OnLog;
+}
+
+function contextFor(scope: Scope, def: ToolDef, signal: AbortSignal, opts: ExecuteOptions): ToolContext {
+  const { locks, account, onLog } = scope;
+  const progress = safe(opts.onProgress);
+  return {
+    api: scope.client,
+    defaults: { personId: scope.settings.personId },
+    signal,
+    consent: scope.consent,
+    signer: scope.signer,
+    budget: scope.budget,
+    follower: scope.follower,
+    mediaDir: scope.settings.mediaDir,
+    lockProject: (projectId, fn, what) => withProjectLock(locks, account, projectId, fn, { signal, what }),
+    async progress(p, total, message) {
+      progress(p, total, message);
+    },
+    log: (level, message, data) => onLog(level, message, { tool: def.name, ...data }),
+  };
+}
+
+async function runTool(
+  scope: Scope,
+  def: ToolDef,
+  args: unknown,
+  opts: ExecuteOptions = {},
+): Promise<SceneToolResult> {
+  let release = () => {};
+  try {
+    if (scope.closing.signal.aborted) throw new ToolInputError('These scene tools were closed.');
+    const parsed = def.input.parse(args ?? {});
+    const { signal, done } = joined(scope.closing.signal, opts.signal);
+    release = done;
+    const outcome = await def.handler(parsed, contextFor(scope, def, signal, opts));
+    if ('ask' in outcome) {
+      // Only an MCP client that can elicit gets this; here the callback or refusal decides. Defensive.
+      return { isError: true, text: `${outcome.ask.message} (This application cannot ask the person.)` };
+    }
+    return {
+      isError: outcome.isError === true,
+      text: outcome.text,
+      structured: withoutNulls(outcome.structured as Record<string, unknown>),
+      ...(outcome.links?.length ? { links: outcome.links } : {}),
+      ...(outcome.images?.length ? { images: outcome.images } : {}),
+    };
+  } catch (err) {
+    scope.onLog('debug', `${def.name} failed`, { error: err instanceof Error ? err.message : String(err) });
+    return { isError: true, text: errorText(err) };
+  } finally {
+    release();
+  }
+}
+
 export function createSceneTools(options: SceneToolsOptions = {}): SceneTools {
   const settings = validated(options);
   const onLog = safe(options.onLog);
-  let api = options.api;
-  let owned: SceneProjectsClient | undefined;
-  if (!api) {
-    const token = settings.apiToken;
-    registerSecret(token);
-    for (const secret of urlSecrets(settings.apiUrl)) registerSecret(secret);
-    owned = new SceneProjectsClient({
-      baseUrl: settings.apiUrl,
-      token,
-      logger: {
-        debug: (m, d) => onLog('debug', m, d),
-        info: (m, d) => onLog('info', m, d),
-        warn: (m, d) => onLog('warning', m, d),
-      },
-    });
-    api = owned;
-  }
-  const client = api;
+  const owned = options.api ? undefined : ownClient(settings, onLog);
+  const client = options.api ?? owned!;
 
   // One store in this process's memory for every money fact: used quotes, credits, project locks.
   const locks = new MemoryStore();
   const account = accountKey(options.token ?? process.env.TWIN_API_TOKEN);
-  const signer = new QuoteSigner({ used: usedQuotesOf(locks, account) });
-  const budget = new CreditBudget({
-    store: locks,
-    account,
-    limit: settings.creditLimit,
-    label: 'credit limit',
-    setting: 'the creditLimit option of createSceneTools',
-  });
-  const follower = new PollingFollower(client, options.pollIntervals);
   const closing = new AbortController();
   // Every call in flight listens to it: many concurrent calls are normal, not a leak.
   setMaxListeners(0, closing.signal);
-  const consent: ConsentChannel = options.confirmSpend
-    ? { kind: 'callback', confirm: options.confirmSpend }
-    : { kind: 'none' };
-
-  const defs = selectTools({ ...settings, localFiles: settings.mediaDir !== undefined });
-
-  const run = async (def: ToolDef, args: unknown, opts: ExecuteOptions = {}): Promise<SceneToolResult> => {
-    let release = () => {};
-    try {
-      if (closing.signal.aborted) throw new ToolInputError('These scene tools were closed.');
-      const parsed = def.input.parse(args ?? {});
-      const { signal, done } = joined(closing.signal, opts.signal);
-      release = done;
-      const progress = safe(opts.onProgress);
-      const ctx: ToolContext = {
-        api: client,
-        defaults: { personId: settings.personId },
-        signal,
-        consent,
-        signer,
-        budget,
-        follower,
-        mediaDir: settings.mediaDir,
-        lockProject: (projectId, fn, what) =>
-          withProjectLock(locks, account, projectId, fn, { signal, what }),
-        async progress(p, total, message) {
-          progress(p, total, message);
-        },
-        log: (level, message, data) => onLog(level, message, { tool: def.name, ...data }),
-      };
-      const outcome = await def.handler(parsed, ctx);
-      if ('ask' in outcome) {
-        // Only an MCP client that can elicit gets this; here the callback or refusal decides. Defensive.
-        return { isError: true, text: `${outcome.ask.message} (This application cannot ask the person.)` };
-      }
-      return {
-        isError: outcome.isError === true,
-        text: outcome.text,
-        structured: withoutNulls(outcome.structured as Record<string, unknown>),
-        ...(outcome.links?.length ? { links: outcome.links } : {}),
-        ...(outcome.images?.length ? { images: outcome.images } : {}),
-      };
-    } catch (err) {
-      onLog('debug', `${def.name} failed`, { error: err instanceof Error ? err.message : String(err) });
-      return { isError: true, text: errorText(err) };
-    } finally {
-      release();
-    }
+  const follower = new PollingFollower(client, options.pollIntervals);
+  const scope: Scope = {
+    client,
+    settings,
+    consent: options.confirmSpend ? { kind: 'callback', confirm: options.confirmSpend } : { kind: 'none' },
+    signer: new QuoteSigner({ used: usedQuotesOf(locks, account) }),
+    budget: new CreditBudget({
+      store: locks,
+      account,
+      limit: settings.creditLimit,
+      label: 'credit limit',
+      setting: 'the creditLimit option of createSceneTools',
+    }),
+    follower,
+    locks,
+    account,
+    closing,
+    onLog,
   };
+  const defs = selectTools({ ...settings, localFiles: settings.mediaDir !== undefined });
+  const run = (def: ToolDef, args: unknown, opts?: ExecuteOptions) => runTool(scope, def, args, opts);
 
   const tools: SceneTool[] = defs.map((def) => ({
     name: def.name as ToolName,
