@@ -24,11 +24,14 @@ const PENDING_SPLITS = new Set<string>([
  * entry wins (app/preview.ts is an adapter, the rest of app/ sits with the server).
  */
 export const LAYERS: ReadonlyArray<readonly [layer: string, paths: readonly string[]]> = [
-  ['entry', ['cli.ts', 'index.ts', 'demo.ts', 'doctor.ts', 'doctor/']],
+  [
+    'entry',
+    ['cli.ts', 'index.ts', 'demo.ts', 'doctor.ts', 'doctor/', 'tenants/cli.ts', 'tenants/read-secret.ts'],
+  ],
   ['transports and surfaces', ['transports/', 'surfaces/', 'app/preview.ts']],
   ['server', ['server.ts', 'app/', 'config.ts', 'settings.ts']],
   ['tools', ['tools/', 'resources/', 'prompts/', 'error-text.ts']],
-  ['runtime', ['runtime.ts', 'per-runtime.ts']],
+  ['runtime', ['runtime.ts', 'per-runtime.ts', 'tenants/']],
   ['consent and live', ['consent/', 'live/', 'media/', 'sandbox/']],
   ['store', ['store/']],
   ['log', ['log.ts', 'config-shape.ts']],

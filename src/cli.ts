@@ -48,6 +48,16 @@ async function main(): Promise<void> {
       process.exitCode = await runDoctor(config, (text) => process.stdout.write(text));
       return;
     }
+    case 'tenants': {
+      const { runTenantsCommand } = await import('./tenants/cli.js');
+      const { readSecret } = await import('./tenants/read-secret.js');
+      process.exitCode = await runTenantsCommand(config, {
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+        readSecret,
+      });
+      return;
+    }
     case 'budget': {
       const { runBudgetCommand } = await import('./consent/budget-report.js');
       process.exitCode = await runBudgetCommand(config, (text) => process.stdout.write(text));

@@ -19,9 +19,10 @@ export type Mode =
   | 'preview'
   | 'doctor'
   | 'budget'
+  | 'tenants'
   | 'help'
   | 'version';
-export type Command = 'sandbox' | 'tools' | 'preview' | 'doctor' | 'budget';
+export type Command = 'sandbox' | 'tools' | 'preview' | 'doctor' | 'budget' | 'tenants';
 
 export interface Config {
   mode: Mode;
@@ -38,6 +39,17 @@ export interface Config {
   /** Where money state lives (src/store/); `chosen` false when defaulted rather than set. */
   store: StoreSpec & { chosen: boolean };
   readOnly: boolean;
+  /**
+   * A hosted server for many people (`--http --tenants`), and the `tenants` command (`args`: its
+   * sub-command and name). `storeKey` seals each person's API token in the store.
+   */
+  tenants: {
+    enabled: boolean;
+    args: string[];
+    storeKey?: string;
+    requestsPerMinute: number;
+    maxWaits: number;
+  };
   /** Names of tool definitions (validated against them); unset: all. */
   tools?: string[];
   /** Where save_video writes; unset: the platform's default folder, and over HTTP no save_video. */

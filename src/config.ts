@@ -18,7 +18,14 @@ import type { StoreSpec } from './store/spec.js';
 
 export type { Command, Config, Mode } from './config-shape.js';
 
-const COMMANDS: readonly string[] = ['sandbox', 'tools', 'preview', 'doctor', 'budget'] satisfies Command[];
+const COMMANDS: readonly string[] = [
+  'sandbox',
+  'tools',
+  'preview',
+  'doctor',
+  'budget',
+  'tenants',
+] satisfies Command[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -49,7 +56,7 @@ const PARSE_OPTIONS = Object.fromEntries(
 const BY_FLAG = new Map(ENTRIES.flatMap(([key, s]) => (s.flag ? [[s.flag.slice(2), key] as const] : [])));
 
 /** Stage 1: the command line. Unknown flags and commands are refused here. */
-export function parseFlags(argv: string[]): { command?: Command; values: RawSettings } {
+export function parseFlags(argv: string[]): { command?: Command; values: RawSettings; args: string[] } {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true });
@@ -59,14 +66,15 @@ export function parseFlags(argv: string[]): { command?: Command; values: RawSett
     throw new ConfigError(`${first}. Run with --help to see the options.`);
   }
   const [command, ...rest] = parsed.positionals;
-  if (rest.length || (command !== undefined && !COMMANDS.includes(command))) {
+  // Only the tenants command takes words of its own (`tenants add NAME`).
+  if ((rest.length && command !== 'tenants') || (command !== undefined && !COMMANDS.includes(command))) {
     throw new ConfigError(
       `Unknown command "${parsed.positionals.join(' ')}". Commands: ${COMMANDS.join(', ')}; or no command to serve MCP. Run with --help.`,
     );
   }
   const values: RawSettings = {};
   for (const [flag, value] of Object.entries(parsed.values)) values[BY_FLAG.get(flag)!] = value;
-  return { command: command as Command | undefined, values };
+  return { command: command as Command | undefined, values, args: command === 'tenants' ? rest : [] };
 }
 
 /**
@@ -136,6 +144,15 @@ function crossCheck(v: SettingValues, label: Labeler, mode: Mode): string | unde
       return `${label('apiToken')} is shorter than ${MIN_API_TOKEN_LENGTH} characters, which no real API token is: set the whole token. (A token this short is accepted only for an API on loopback, such as a local sandbox; ${host} is not.)`;
     }
   }
+  if (v.tenants) {
+    if (mode !== 'http')
+      return `${label('tenants')} serves many people over HTTP: add ${label('http')}, or leave it unset.`;
+    if (v.httpToken)
+      return `${label('tenants')} admits each person by their own access token; ${label('httpToken')} is for serving one person: unset it.`;
+    if (!v.storeKey)
+      return `${label('tenants')} needs ${label('storeKey')} (at least 32 characters), the key the tenants’ API tokens were stored under.`;
+    return undefined;
+  }
   if (mode === 'http' && !isLoopback(v.host) && !v.httpToken) {
     return `Serving HTTP on ${v.host} (not loopback) needs a bearer token: set ${label('httpToken')} (at least 16 characters).`;
   }
@@ -177,12 +194,12 @@ export function modeOf(
 
 /** Reads argv (without node and script) and an environment into a validated Config. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
-  const { command, values: flags } = parseFlags(argv);
+  const { command, values: flags, args } = parseFlags(argv);
   const values = validate(merge(readEnv(env), flags), { command });
-  return toConfig(values, modeOf(command, values), flags);
+  return toConfig(values, modeOf(command, values), flags, args);
 }
 
-function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
+function toConfig(v: SettingValues, mode: Mode, flags: RawSettings, args: string[] = []): Config {
   return {
     mode,
     api: { url: v.apiUrl, token: v.apiToken, personId: v.personId },
@@ -203,6 +220,13 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings): Config {
     },
     store: storeOf(v),
     readOnly: v.readOnly,
+    tenants: {
+      enabled: v.tenants,
+      args,
+      storeKey: v.storeKey,
+      requestsPerMinute: v.tenantRate,
+      maxWaits: v.tenantWaits,
+    },
     tools: v.tools,
     media: { dir: v.mediaDir },
     app: { mediaOrigins: v.mediaOrigins },
@@ -254,6 +278,10 @@ export function helpText(version: string): string {
     '  scene-projects-mcp preview [--port 3333] try the storyboard app in a browser, on loopback',
     '                                          (on the sandbox unless TWIN_API_TOKEN is set)',
     '  scene-projects-mcp doctor [--sandbox]   check the token, API URL, person id, clock and state directory',
+    '  scene-projects-mcp tenants add NAME [--credit-limit N --credit-period P --read-only --tools a,b]',
+    '                                          a person a --http --tenants server serves (API token on stdin;',
+    '                                          prints their access token once); also: list, rotate NAME,',
+    '                                          remove NAME, set-key NAME (TWIN_STORE_KEY required)',
     '  scene-projects-mcp budget               credits spent in the --credit-period, left, unsettled, recent',
     '',
     'Options (flag, environment variable; flags win over the environment):',

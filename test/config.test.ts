@@ -12,6 +12,12 @@ describe('the pipeline, stage by stage', () => {
     expect(parseFlags(['tools', '--format', 'openai', '--read-only', '-h'])).toEqual({
       command: 'tools',
       values: { format: 'openai', readOnly: true, help: true },
+      args: [],
+    });
+    expect(parseFlags(['tenants', 'add', 'alice', '--read-only'])).toEqual({
+      command: 'tenants',
+      values: { readOnly: true },
+      args: ['add', 'alice'],
     });
     expect(parseFlags([]).command).toBeUndefined();
     expect(() => parseFlags(['--nope'])).toThrow(/Unknown option '--nope'\. Run with --help/);
@@ -128,6 +134,9 @@ describe('validation', () => {
     [['--log-level', 'loud'], /--log-level/],
     [['--http', '--host', '0.0.0.0'], /needs a bearer token/],
     [['--http-token', 'short'], /at least 16 characters/],
+    [['--tenants'], /--tenants \/ MCP_HTTP_TENANTS serves many people over HTTP: add --http/],
+    [['--http', '--tenants'], /needs TWIN_STORE_KEY/],
+    [['--http', '--tenants', '--http-token', 'x'.repeat(16)], /is for serving one person: unset it/],
     [['--nope'], /--help/],
     [['deploy'], /Unknown command/],
     [['--read-only', '--tools', 'approve_project'], /no tool would be offered/],

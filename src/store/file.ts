@@ -16,6 +16,7 @@ import writeFileAtomic from 'write-file-atomic';
 import * as ledger from './ledger.js';
 import { migrate, StateFormatError } from './migrate.js';
 import type { CreditPeriod } from './period.js';
+import { type TenantStore, tenantsOver } from './tenants.js';
 import {
   type ReserveRequest,
   type ReserveResult,
@@ -46,6 +47,14 @@ export class FileStore implements StateStore {
   readonly #clock: () => number;
   /** Changes from this process go one at a time, so they queue here rather than contend for the lock. */
   #queue: Promise<unknown> = Promise.resolve();
+  readonly tenants: TenantStore = tenantsOver(
+    () => this.#guard(async () => (await this.#read()).tenants ?? {}),
+    (fn) =>
+      this.#update((d) => {
+        d.tenants ??= {};
+        return fn(d.tenants);
+      }),
+  );
 
   constructor(opts: FileStoreOptions) {
     this.dir = opts.dir;

@@ -4,7 +4,9 @@
  * are totalled per UTC day (62 days kept) and for all time, the recent list is capped, and expired
  * quote ids are pruned.
  */
+
 import { type CreditPeriod, dayKey, oldestKeptDay, periodStart } from './period.js';
+import type { TenantRecord } from './tenants.js';
 import {
   type ReserveRequest,
   type ReserveResult,
@@ -33,6 +35,8 @@ export interface StateData {
   accounts: Record<string, AccountMoney>;
   /** Leases (project locks, poll leases) for stores that keep them in the data. */
   locks: Record<string, { owner: string; until: number }>;
+  /** Tenants of a hosted server by name (tenants.ts); absent until the first is added. */
+  tenants?: Record<string, TenantRecord>;
 }
 
 export const RECENT_KEPT = 50;

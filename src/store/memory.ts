@@ -2,6 +2,7 @@
 import * as ledger from './ledger.js';
 import { MemoryLockStore } from './locks.js';
 import type { CreditPeriod } from './period.js';
+import { type TenantRecord, type TenantStore, tenantsOver } from './tenants.js';
 import type { ReserveRequest, ReserveResult, SpendOutcome, StateStore, Usage } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -14,10 +15,19 @@ export class MemoryStore extends MemoryLockStore implements StateStore {
   readonly where = 'memory of this process';
   readonly #data = ledger.emptyState();
   readonly #now: () => number;
+  readonly tenants: TenantStore;
 
   constructor(opts: MemoryStoreOptions = {}) {
     const clock = opts.clock ?? Date.now;
     super(clock);
+    const all = (): Record<string, TenantRecord> => {
+      this.#data.tenants ??= {};
+      return this.#data.tenants;
+    };
+    this.tenants = tenantsOver(
+      async () => structuredClone(all()),
+      async (fn) => fn(all()),
+    );
     this.#now = () => {
       const t = clock();
       return Number.isFinite(t) ? t : Number.POSITIVE_INFINITY; // a broken clock: everything expired

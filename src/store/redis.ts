@@ -22,6 +22,8 @@ import {
   USAGE_SCRIPT,
   USE_QUOTE_SCRIPT,
 } from './redis-scripts.js';
+import { redisTenants } from './redis-tenants.js';
+import type { TenantStore } from './tenants.js';
 import {
   type ReserveRequest,
   type ReserveResult,
@@ -114,6 +116,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RedisStor
 export class RedisStore implements StateStore {
   readonly kind = 'redis' as const;
   readonly events: StoreEvents;
+  readonly tenants: TenantStore;
   #subscriber?: Promise<Client>;
   readonly #waiters = new Map<string, Set<() => void>>();
   #closed = false;
@@ -123,6 +126,7 @@ export class RedisStore implements StateStore {
     readonly where: string,
     private readonly now: () => number,
   ) {
+    this.tenants = redisTenants(client, PREFIX, (fn) => this.#run(fn));
     this.events = {
       publish: async (channel, message) => {
         await this.#run(() => this.client.publish(`${PREFIX}:ev:${channel}`, message));

@@ -9,6 +9,7 @@
  */
 import type { LockStore } from './locks.js';
 import type { CreditPeriod } from './period.js';
+import type { TenantStore } from './tenants.js';
 
 /** Bumped when the stored shape changes; stores migrate older versions on read (see `migrate`). */
 export const STATE_FORMAT_VERSION = 1;
@@ -112,6 +113,9 @@ export interface StateStore extends LockStore {
    * (memory: a per-process key; redis: share TWIN_QUOTE_KEY).
    */
   signingKey?(): Promise<Uint8Array>;
+
+  /** The people a hosted server serves (`--http --tenants`); every store kind keeps them. */
+  readonly tenants: TenantStore;
 
   /** Cross-replica snapshots and change notifications (redis); absent where one process is all. */
   events?: StoreEvents;
