@@ -87,7 +87,7 @@ async function runPreview(config: Config): Promise<void> {
 async function serveMcp(config: Config): Promise<void> {
   const { createRuntime } = await import('./runtime.js');
   const rt = await createRuntime(config);
-  if (!rt.config.api.token) {
+  if (!rt.config.api.token && !config.tenants.enabled) {
     rt.logger.warn(
       'TWIN_API_TOKEN is not set: tools will answer how to set it. Run with --sandbox to try without an account.',
     );

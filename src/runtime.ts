@@ -58,6 +58,14 @@ export interface RuntimeOverrides {
   store?: StateStore;
   /** Poll intervals of the project watcher (tests use short ones). */
   watch?: Partial<WatcherTiming>;
+  /** The account money facts are keyed by (default: a hash of the API token); a tenant's own. */
+  account?: string;
+  /** A budget this runtime's spends also count against (a tenant's: the server-wide limit). */
+  parentBudget?: CreditBudget;
+  /** How a refusal says the limit is raised (default: TWIN_CREDIT_LIMIT / --credit-limit). */
+  limitSetting?: string;
+  /** `o.store` belongs to the caller: closing this runtime leaves it open. */
+  sharedStore?: boolean;
 }
 
 export { VERSION } from './version.js';
@@ -99,7 +107,7 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
   }
 
   const { store, signer, budget, account } = await moneyState(config, apiConfig.token, o, logger);
-  closers.push(() => store.close());
+  if (!o.sharedStore) closers.push(() => store.close());
   api = settlingApi(
     api,
     new SpendSettler(store, account, { clock: o.clock, log: (m, d) => logger.info(m, d) }),
@@ -137,20 +145,24 @@ async function moneyState(config: Config, token: string | undefined, o: RuntimeO
       clock: o.clock,
       onError: (m) => logger.warn(m),
     }));
-  const account = accountKey(token);
+  const account = o.account ?? accountKey(token);
   const signer = new QuoteSigner({
     key: config.consent.quoteKey ?? (await storedKey(store, logger)),
     ttlMs: config.consent.quoteTtlSeconds * 1000,
     clock: o.clock,
     used: usedQuotesOf(store, account),
   });
-  const budget = new CreditBudget({
-    limit: config.consent.creditLimit,
-    label: 'credit limit',
-    store,
-    account,
-    period: config.consent.creditPeriod,
-  });
+  const budget = new CreditBudget(
+    {
+      limit: config.consent.creditLimit,
+      label: 'credit limit',
+      store,
+      account,
+      period: config.consent.creditPeriod,
+      ...(o.limitSetting && { setting: o.limitSetting }),
+    },
+    o.parentBudget,
+  );
   return { store, signer, budget, account };
 }
 

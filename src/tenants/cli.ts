@@ -107,7 +107,7 @@ async function listing(dir: TenantDirectory, store: StateStore): Promise<string>
       return [
         t.name,
         limit,
-        `${used} spent this ${t.creditPeriod === 'lifetime' ? 'lifetime' : t.creditPeriod}`,
+        `${used} spent ${t.creditPeriod === 'lifetime' ? 'in all' : `this ${t.creditPeriod}`}`,
         `last use ${last}`,
         access,
       ]

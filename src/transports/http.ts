@@ -8,12 +8,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLegacyRequest } from '@modelcontextprotocol/server';
-import { liveExtension } from '../resources/extension.js';
 import type { Runtime } from '../runtime.js';
+import { type HttpFront, singleFront } from './http-front.js';
 import { hostForUrl, readRequest, requestGuards, sendJsonError } from './http-guards.js';
 import { answerHealth } from './http-health.js';
-import { legacyHandler } from './http-legacy.js';
-import { modernHandler } from './http-modern.js';
 import { StreamCap, streamGate } from './http-streams.js';
 import { checkInbound, nestedDeeperThan } from './inbound-check.js';
 
@@ -44,9 +42,7 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
   const guards = requestGuards({ ...cfg, host }, (line) => logger.warn(line));
   const streams = new StreamCap(cfg.maxStreams);
   const holdStream = streamGate(streams, (line) => logger.warn(line));
-  const buildOpts = liveExtension(rt);
-  const legacy = legacyHandler(rt, buildOpts, maxBody);
-  const modern = modernHandler(rt, buildOpts, maxBody);
+  const front = await httpFront(rt, maxBody);
   let closing = false;
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -61,15 +57,19 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
       });
       return;
     }
+    // Who the request is for, before its body is read.
+    const handlers = await front.admit(req, res);
+    if (!handlers) return;
     const read = await readRequest(req, res, maxBody, logger);
     if (!read) return;
     if (!admitMessage(read.body, res)) return;
+    if (handlers.hold && !handlers.hold(req, res, read.body)) return;
     if (!holdStream(req, res, read.body)) return;
     // Classification needs only the headers and the parsed body: the body was read once, above.
     if (await isLegacyRequest(read.probe, read.body, { maxRequestBodySize: maxBody })) {
-      await legacy.handle(req, res, read.body);
+      await handlers.legacy.handle(req, res, read.body);
     } else {
-      await modern.handle(req, res, read.body);
+      await handlers.modern.handle(req, res, read.body);
     }
   }
 
@@ -94,7 +94,7 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
       case '/healthz':
         // Behind the Host check: a DNS-rebinding page must not read even the mode and session count.
         if (guards.host(req, res))
-          answerHealth(rt, { sessions: legacy.sessions, streams: streams.open }, req, res);
+          answerHealth(rt, { sessions: front.sessions, streams: streams.open }, req, res);
         return;
       default: {
         const page = opts.pages?.[pathOf(req)];
@@ -121,7 +121,7 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${hostForUrl(host)}:${port}/mcp`;
   logger.info(
-    `serving MCP over Streamable HTTP at ${url} (${rt.sandbox ? 'sandbox' : rt.config.api.token ? 'live API' : 'no API token set'}${cfg.token ? ', clients must send the MCP_HTTP_TOKEN' : ''})`,
+    `serving MCP over Streamable HTTP at ${url} (${rt.config.tenants.enabled ? `tenants from ${rt.store.where}` : rt.sandbox ? 'sandbox' : rt.config.api.token ? 'live API' : 'no API token set'}${cfg.token ? ', clients must send the MCP_HTTP_TOKEN' : ''})`,
   );
 
   let closed: Promise<void> | undefined;
@@ -133,7 +133,7 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
         closing = true;
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();
-        const teardown = Promise.allSettled([legacy.close(), modern.close()]);
+        const teardown = Promise.allSettled([front.close()]);
         await Promise.race([teardown, delay(CLOSE_GRACE_MS)]);
         httpServer.closeAllConnections();
         await stopped;
@@ -154,4 +154,17 @@ function pathOf(req: IncomingMessage): string {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Single-person mode, or with `--tenants` the front that picks each request's tenant (loaded only then). */
+async function httpFront(rt: Runtime, maxBody: number): Promise<HttpFront> {
+  if (!rt.config.tenants.enabled) return singleFront(rt, maxBody);
+  if (rt.store.kind === 'memory')
+    throw new Error(
+      '--tenants needs the store the tenants were added to: --store file (the default) or --store redis://… (TWIN_STORE).',
+    );
+  const { tenantFront } = await import('./http-tenants.js');
+  const { TenantDirectory } = await import('../tenants/directory.js');
+  const auth = new TenantDirectory(rt.store.tenants, rt.config.tenants.storeKey ?? '');
+  return tenantFront(rt, { auth, maxBody });
 }

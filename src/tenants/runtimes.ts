@@ -1,0 +1,128 @@
+/**
+ * One runtime per tenant, built on first use and kept while its record is unchanged: its own
+ * upstream client and token, quote signer (a key of its own, so a quote issued to one tenant is
+ * refused for every other), credit budget (the tenant's limit, under the server-wide one), watcher,
+ * read coalescing and resources. Every money fact is keyed by the tenant's account in the shared
+ * store. What hangs off a runtime (server instances, sessions) hangs off the tenant's, so nothing
+ * crosses tenants.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Config } from '../config-shape.js';
+import { CreditBudget } from '../consent/budget.js';
+import { registerSecret } from '../log.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../runtime.js';
+import { tenantAccount } from '../store/tenants.js';
+import type { Tenant } from './directory.js';
+
+/** The account the server-wide limit (`--credit-limit` with `--tenants`) counts all tenants' spends in. */
+export const ALL_TENANTS_ACCOUNT = 'tenants-all';
+
+/** Who raises a tenant's limit: not the person, whose settings these are not. */
+const OPERATOR = 'a request to the operator of this server (scene-projects-mcp tenants)';
+
+export interface TenantEntry {
+  tenant: Tenant;
+  rt: Runtime;
+}
+
+/** What the tenant's runtime is configured with: the server's settings, narrowed by the tenant's. */
+export function tenantConfig(base: Config, tenant: Tenant, quoteKey: string): Config {
+  const tools =
+    tenant.tools && base.tools
+      ? tenant.tools.filter((t) => base.tools!.includes(t))
+      : (tenant.tools ?? base.tools);
+  return {
+    ...base,
+    api: { ...base.api, token: tenant.upstreamToken },
+    sandbox: { ...base.sandbox, enabled: false },
+    consent: {
+      ...base.consent,
+      creditLimit: tenant.creditLimit,
+      creditPeriod: tenant.creditPeriod,
+      quoteKey,
+      // No per-session limit from the operator's single-person settings applies to a tenant's sessions.
+      sessionCreditLimit: base.consent.sessionCreditLimit,
+    },
+    readOnly: base.readOnly || tenant.readOnly,
+    ...(tools ? { tools } : {}),
+    // The server's disk is no tenant's: save_video is never offered.
+    media: { dir: undefined },
+  };
+}
+
+export class TenantRuntimes {
+  readonly #entries = new Map<string, Promise<TenantEntry>>();
+  readonly #serverBudget: CreditBudget;
+  readonly #quoteKey: Promise<Uint8Array>;
+  #closed = false;
+
+  constructor(
+    private readonly base: Runtime,
+    private readonly overrides: Pick<RuntimeOverrides, 'watch' | 'clock'> = {},
+  ) {
+    const { config, store } = base;
+    this.#serverBudget = new CreditBudget({
+      limit: config.consent.creditLimit,
+      label: 'server-wide credit limit',
+      store,
+      account: ALL_TENANTS_ACCOUNT,
+      period: config.consent.creditPeriod,
+      setting: OPERATOR,
+    });
+    this.#quoteKey = (async () =>
+      config.consent.quoteKey
+        ? Buffer.from(config.consent.quoteKey, 'utf8')
+        : ((await store.signingKey?.().catch(() => undefined)) ?? randomBytes(32)))();
+  }
+
+  /** The tenant's runtime: cached, rebuilt when its record changed (rotation, new API token). */
+  async get(tenant: Tenant): Promise<TenantEntry> {
+    if (this.#closed) throw new Error('The server is shutting down.');
+    const cached = this.#entries.get(tenant.id);
+    if (cached) {
+      const entry = await cached.catch(() => undefined);
+      if (entry && entry.tenant.version === tenant.version) return entry;
+      if (this.#entries.get(tenant.id) === cached) {
+        this.#entries.delete(tenant.id);
+        if (entry) void this.#retire(entry);
+      }
+      return this.get(tenant);
+    }
+    const built = this.#build(tenant);
+    this.#entries.set(tenant.id, built);
+    built.catch(() => this.#entries.delete(tenant.id));
+    return built;
+  }
+
+  /** Hooks run when a tenant's runtime is retired (its handlers close with it). */
+  onRetire?: (entry: TenantEntry) => Promise<void>;
+
+  async #build(tenant: Tenant): Promise<TenantEntry> {
+    registerSecret(tenant.upstreamToken);
+    const key = createHmac('sha256', await this.#quoteKey)
+      .update(`scene-projects-mcp tenant quotes ${tenant.id}`)
+      .digest('hex');
+    const rt = await createRuntime(tenantConfig(this.base.config, tenant, key), {
+      ...this.overrides,
+      logger: this.base.logger,
+      store: this.base.store,
+      sharedStore: true,
+      account: tenantAccount(tenant),
+      parentBudget: this.#serverBudget,
+      limitSetting: OPERATOR,
+    });
+    return { tenant, rt };
+  }
+
+  async #retire(entry: TenantEntry): Promise<void> {
+    await this.onRetire?.(entry).catch(() => {});
+    await entry.rt.close().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = await Promise.all([...this.#entries.values()].map((p) => p.catch(() => undefined)));
+    this.#entries.clear();
+    await Promise.all(all.filter((e): e is TenantEntry => !!e).map((e) => this.#retire(e)));
+  }
+}

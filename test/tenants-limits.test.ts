@@ -1,0 +1,118 @@
+/**
+ * Per-tenant caps in one process on the file store: a tenant's held connections (listen streams,
+ * waits) are capped with a clear 429 while another tenant is served; a tenant with a read-only
+ * record is offered reads only; a request whose access token is unknown learns nothing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
+import { type Sandbox, startSandbox } from '../src/sandbox/index.js';
+import { FileStore } from '../src/store/file.js';
+import { TenantDirectory } from '../src/tenants/directory.js';
+import { type HttpServerHandle, startHttpServer } from '../src/transports/http.js';
+
+const STORE_KEY = 's'.repeat(40);
+const UP_A = 'upstream-token-alice-1';
+const UP_B = 'upstream-token-bob-22';
+
+describe('tenants: per-tenant caps over HTTP', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tenants-limits-'));
+  let sb: Sandbox;
+  let rt: Runtime;
+  let http: HttpServerHandle;
+  let tokenA = '';
+  let tokenB = '';
+  const clients: Client[] = [];
+  const connect = async (token: string) => {
+    const c = new Client({ name: 'limits', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+    await c.connect(
+      new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    sb = await startSandbox({ accounts: [{ token: UP_A }, { token: UP_B }] });
+    const store = new FileStore({ dir: stateDir });
+    const dir = new TenantDirectory(store.tenants, STORE_KEY);
+    tokenA = await dir.add('alice', UP_A, { creditPeriod: 'lifetime', readOnly: false });
+    tokenB = await dir.add('bob', UP_B, { creditPeriod: 'lifetime', readOnly: true });
+    const config = loadConfig(
+      [
+        '--http',
+        '--tenants',
+        '--store',
+        'file',
+        '--state-dir',
+        stateDir,
+        '--api-url',
+        sb.url,
+        '--log-level',
+        'silent',
+      ],
+      { TWIN_STORE_KEY: STORE_KEY, MCP_HTTP_TENANT_MAX_WAITS: '2' },
+    );
+    rt = await createRuntime(config);
+    http = await startHttpServer(rt, { port: 0 });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    await http?.close();
+    await rt?.close();
+    await sb?.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('caps one tenant’s held connections with 429; the other tenant is served; closing frees a place', async () => {
+    const alice = await connect(tokenA);
+    const bob = await connect(tokenB);
+    const uri = 'scene-projects://projects/1';
+    const held = [
+      await alice.listen({ resourceSubscriptions: [uri] }),
+      await alice.listen({ resourceSubscriptions: [uri] }),
+    ];
+    await expect(alice.listen({ resourceSubscriptions: [uri] })).rejects.toThrow(/429|Too Many Requests/);
+    const bobs = await bob.listen({ resourceSubscriptions: [uri] });
+    await bobs.close();
+    await held[0]!.close();
+    await expect
+      .poll(async () => {
+        try {
+          const again = await alice.listen({ resourceSubscriptions: [uri] });
+          held.push(again);
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .toBe(true);
+    await Promise.all(held.map((h) => h.close()));
+  });
+
+  it('offers a read-only tenant reads only, and never save_video', async () => {
+    const bob = await connect(tokenB);
+    const alice = await connect(tokenA);
+    const names = (await bob.listTools()).tools.map((t) => t.name).sort();
+    expect(names).toEqual(['get_project', 'get_status', 'list_projects']);
+    expect((await alice.listTools()).tools.map((t) => t.name)).not.toContain('save_video');
+  });
+
+  it('answers an unknown or missing access token with a bare 401', async () => {
+    for (const header of ['Bearer spm_unknown', undefined]) {
+      const res = await fetch(http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(header && { authorization: header }) },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      expect(res.status).toBe(401);
+      expect(JSON.stringify(await res.json())).not.toMatch(/alice|bob|tenant/i);
+    }
+  });
+});
