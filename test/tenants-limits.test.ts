@@ -26,6 +26,7 @@ describe('tenants: per-tenant caps over HTTP', () => {
   let http: HttpServerHandle;
   let tokenA = '';
   let tokenB = '';
+  let dir: TenantDirectory;
   const clients: Client[] = [];
   const connect = async (token: string) => {
     const c = new Client({ name: 'limits', version: '1' }, { versionNegotiation: { mode: 'auto' } });
@@ -41,7 +42,7 @@ describe('tenants: per-tenant caps over HTTP', () => {
   beforeAll(async () => {
     sb = await startSandbox({ accounts: [{ token: UP_A }, { token: UP_B }] });
     const store = new FileStore({ dir: stateDir });
-    const dir = new TenantDirectory(store.tenants, STORE_KEY);
+    dir = new TenantDirectory(store.tenants, STORE_KEY);
     tokenA = await dir.add('alice', UP_A, { creditPeriod: 'lifetime', readOnly: false });
     tokenB = await dir.add('bob', UP_B, { creditPeriod: 'lifetime', readOnly: true });
     const config = loadConfig(
@@ -102,6 +103,24 @@ describe('tenants: per-tenant caps over HTTP', () => {
     const names = (await bob.listTools()).tools.map((t) => t.name).sort();
     expect(names).toEqual(['get_project', 'get_status', 'list_projects']);
     expect((await alice.listTools()).tools.map((t) => t.name)).not.toContain('save_video');
+  });
+
+  it('closes a removed tenant’s open sessions within a sweep, and refuses its token at once', async () => {
+    const carolToken = await dir.add('carol', UP_A, { creditPeriod: 'lifetime', readOnly: false });
+    const carol = new Client({ name: 'legacy', version: '1' });
+    await carol.connect(
+      new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: { headers: { authorization: `Bearer ${carolToken}` } },
+      }),
+    );
+    clients.push(carol);
+    const sessions = async () =>
+      ((await (await fetch(http.url.replace('/mcp', '/healthz'))).json()) as { sessions: number }).sessions;
+    const before = await sessions();
+    expect(before).toBeGreaterThan(0);
+    await dir.remove('carol');
+    await expect(carol.listTools()).rejects.toThrow();
+    await expect.poll(sessions, { timeout: 10_000, interval: 200 }).toBe(before - 1);
   });
 
   it('answers an unknown or missing access token with a bare 401', async () => {

@@ -17,6 +17,9 @@ import type { Tenant } from './directory.js';
 /** The account the server-wide limit (`--credit-limit` with `--tenants`) counts all tenants' spends in. */
 export const ALL_TENANTS_ACCOUNT = 'tenants-all';
 
+/** How often cached runtimes are checked against the store. */
+const SWEEP_MS = 2000;
+
 /** Who raises a tenant's limit: not the person, whose settings these are not. */
 const OPERATOR = 'a request to the operator of this server (scene-projects-mcp tenants)';
 
@@ -54,13 +57,17 @@ export class TenantRuntimes {
   readonly #entries = new Map<string, Promise<TenantEntry>>();
   readonly #serverBudget: CreditBudget;
   readonly #quoteKey: Promise<Uint8Array>;
+  readonly #sweep: NodeJS.Timeout;
   #closed = false;
 
   constructor(
     private readonly base: Runtime,
-    private readonly overrides: Pick<RuntimeOverrides, 'watch' | 'clock'> = {},
+    private readonly overrides: Pick<RuntimeOverrides, 'watch' | 'clock'> & { sweepMs?: number } = {},
   ) {
     const { config, store } = base;
+    // Open streams and sessions of a removed or rotated tenant end within a sweep, not at their next request.
+    this.#sweep = setInterval(() => void this.sweep().catch(() => {}), overrides.sweepMs ?? SWEEP_MS);
+    this.#sweep.unref();
     this.#serverBudget = new CreditBudget({
       limit: config.consent.creditLimit,
       label: 'server-wide credit limit',
@@ -114,6 +121,20 @@ export class TenantRuntimes {
     return { tenant, rt };
   }
 
+  /** Retires every runtime whose tenant is gone or changed in the store. */
+  async sweep(): Promise<void> {
+    if (!this.#entries.size) return;
+    const records = new Map((await this.base.store.tenants.listTenants()).map((r) => [r.id, r]));
+    for (const [id, pending] of this.#entries) {
+      const entry = await pending.catch(() => undefined);
+      const record = records.get(id);
+      if (!entry || (record && record.updatedAt === entry.tenant.version)) continue;
+      if (this.#entries.get(id) !== pending) continue;
+      this.#entries.delete(id);
+      await this.#retire(entry);
+    }
+  }
+
   async #retire(entry: TenantEntry): Promise<void> {
     await this.onRetire?.(entry).catch(() => {});
     await entry.rt.close().catch(() => {});
@@ -121,6 +142,7 @@ export class TenantRuntimes {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweep);
     const all = await Promise.all([...this.#entries.values()].map((p) => p.catch(() => undefined)));
     this.#entries.clear();
     await Promise.all(all.filter((e): e is TenantEntry => !!e).map((e) => this.#retire(e)));
