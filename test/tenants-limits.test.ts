@@ -57,6 +57,10 @@ describe('tenants: per-tenant caps over HTTP', () => {
         sb.url,
         '--log-level',
         'silent',
+        '--person-id',
+        '1',
+        '--credit-limit',
+        '250',
       ],
       { TWIN_STORE_KEY: STORE_KEY, MCP_HTTP_TENANT_MAX_WAITS: '2' },
     );
@@ -95,6 +99,31 @@ describe('tenants: per-tenant caps over HTTP', () => {
       })
       .toBe(true);
     await Promise.all(held.map((h) => h.close()));
+  });
+
+  it('the server-wide --credit-limit caps all tenants together', async () => {
+    const dave = await connect(await dir.add('dave', UP_A, { creditPeriod: 'lifetime', readOnly: false }));
+    const erin = await connect(await dir.add('erin', UP_B, { creditPeriod: 'lifetime', readOnly: false }));
+    type R = { structuredContent?: Record<string, unknown>; content: Array<{ text?: string }> };
+    const spend = async (c: Client) => {
+      const made = (await c.callTool({
+        name: 'create_story',
+        arguments: { story_idea: 'A paper boat sails a city gutter.', num_scenes: 2 },
+      })) as R;
+      const project_id = (made.structuredContent!.project as { id: number }).id;
+      const first = (await c.callTool({ name: 'approve_project', arguments: { project_id } })) as R;
+      const q = first.structuredContent!.quote as { quote_token: string; credits: number } | undefined;
+      if (!q) return first;
+      return (await c.callTool({
+        name: 'approve_project',
+        arguments: { project_id, confirm_credits: true, quote_token: q.quote_token, max_credits: q.credits },
+      })) as R;
+    };
+    expect((await spend(dave)).structuredContent?.outcome).toBe('started');
+    const refused = await spend(erin);
+    expect(refused.structuredContent?.outcome).toBe('refused');
+    expect(JSON.stringify(refused)).toMatch(/server-wide credit limit/);
+    expect(sb.accounts.map((a) => a.ledger().spent)).toEqual([200, 0]);
   });
 
   it('offers a read-only tenant reads only, and never save_video', async () => {
