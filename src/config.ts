@@ -145,6 +145,8 @@ function crossCheck(v: SettingValues, label: Labeler, mode: Mode): string | unde
     }
   }
   if (v.tenants) {
+    if (v.sandbox)
+      return `${label('tenants')} serves people's own accounts; ${label('sandbox')} has one: start \`scene-projects-mcp sandbox --token A --token B\` and point ${label('apiUrl')} at it instead.`;
     if (mode !== 'http')
       return `${label('tenants')} serves many people over HTTP: add ${label('http')}, or leave it unset.`;
     if (v.httpToken)
@@ -192,10 +194,17 @@ export function modeOf(
   return command ?? (v.http ? 'http' : 'stdio');
 }
 
+const TENANT_OWN: readonly SettingKey[] = ['creditLimit', 'creditPeriod', 'readOnly', 'tools'];
+
 /** Reads argv (without node and script) and an environment into a validated Config. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
   const { command, values: flags, args } = parseFlags(argv);
-  const values = validate(merge(readEnv(env), flags), { command });
+  // A tenant's limits come from the tenants command's own flags, never from the server's variables.
+  const envKeys =
+    command === 'tenants'
+      ? (Object.keys(SETTINGS) as SettingKey[]).filter((k) => !TENANT_OWN.includes(k))
+      : undefined;
+  const values = validate(merge(readEnv(env, envKeys), flags), { command });
   return toConfig(values, modeOf(command, values), flags, args);
 }
 

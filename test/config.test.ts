@@ -136,6 +136,7 @@ describe('validation', () => {
     [['--http-token', 'short'], /at least 16 characters/],
     [['--tenants'], /--tenants \/ MCP_HTTP_TENANTS serves many people over HTTP: add --http/],
     [['--http', '--tenants'], /needs TWIN_STORE_KEY/],
+    [['--http', '--tenants', '--sandbox'], /point --api-url \/ TWIN_API_URL at it instead/],
     [['--http', '--tenants', '--http-token', 'x'.repeat(16)], /is for serving one person: unset it/],
     [['--nope'], /--help/],
     [['deploy'], /Unknown command/],

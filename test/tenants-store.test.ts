@@ -125,7 +125,10 @@ describe('tenants: the command', () => {
     const token = added.out.trim();
     expect(token).toMatch(/^spm_/);
     expect(added.err).toContain('shown only now');
-    expect((await cli(['add', 'bob', '--read-only'], UPSTREAM_B)).code).toBe(0);
+    // The server's own TWIN_CREDIT_LIMIT is not a tenant's: only the command's flags set those.
+    expect(
+      (await cli(['add', 'bob', '--read-only'], UPSTREAM_B, { ...env, TWIN_CREDIT_LIMIT: '9' })).code,
+    ).toBe(0);
     const list = await cli(['list']);
     expect(list.out).toMatch(/^alice {2}· {2}500\/month {2}· {2}0 spent this month {2}· {2}last use never\n/);
     expect(list.out).toMatch(/bob .*no limit.*read-only/);
