@@ -77,6 +77,7 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
   for (const secret of urlSecrets(config.api.url)) registerSecret(secret);
   registerSecret(config.http.token);
   registerSecret(config.consent.quoteKey);
+  registerSecret(config.tenants.storeKey);
   if (config.store.kind === 'redis')
     for (const secret of storeSecrets(config.store.url)) registerSecret(secret);
 
