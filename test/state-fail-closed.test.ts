@@ -53,6 +53,25 @@ describe('a state store that is down', () => {
   });
 });
 
+describe('what the limit leaves', () => {
+  it('the consent question says it, before the project’s own words', async () => {
+    const rt = await sandboxRuntime(['--credit-limit', '1000', '--credit-period', 'week']);
+    const c = await connect(rt, { elicit: () => ({ action: 'accept', content: { confirm: true } }) });
+    cleanup.push(
+      () => c.close(),
+      () => rt.close(),
+    );
+    const created = await call(c, 'create_story', { story_idea: STORY, num_scenes: 3 });
+    const id = (created.structuredContent!.project as { id: number }).id;
+    const r = await call(c, 'approve_project', { project_id: id });
+    expect(r.structuredContent, text(r)).toMatchObject({ outcome: 'started' });
+    expect(c.asked[0]?.message).toMatch(
+      /^This spends 300 credits\. After this spend, 700 credits are left under the credit limit of 1000 per week \(UTC\)\. Generate project/,
+    );
+    expect(await rt.budget.usage()).toMatchObject({ period: 'week', spent: 300 });
+  });
+});
+
 describe('settling an unknown spend from a reading', () => {
   const setup = async () => {
     let now = Date.UTC(2026, 11, 2, 12);

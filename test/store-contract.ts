@@ -35,7 +35,10 @@ export function storeContract(make: (startMs: number) => Promise<Clocked>): void
 
   it('reserves within the limit, counts held, unknown and spent, and settles once', async () => {
     const { store } = await make(T0);
-    expect((await store.reserve('a', req('r1', 100, 250))).ok).toBe(true);
+    const before = { id: 7, status: 'proposed', updated_at: '2026-12-02T22:59:00Z' };
+    expect((await store.reserve('a', { ...req('r1', 100, 250), scene_number: 2, before })).ok).toBe(true);
+    // what the settler judges an unknown outcome by is kept with the open record
+    expect((await store.usage('a', 'lifetime')).open[0]).toMatchObject({ id: 'r1', scene_number: 2, before });
     expect((await store.reserve('a', req('r2', 100, 250))).ok).toBe(true);
     const full = await store.reserve('a', req('r3', 100, 250));
     expect(full.ok).toBe(false);

@@ -206,6 +206,7 @@ export class RedisStore implements StateStore {
       action: req.action,
       ...(req.project_id !== undefined && { project_id: req.project_id }),
       ...(req.scene_number !== undefined && { scene_number: req.scene_number }),
+      ...(req.before !== undefined && { before: req.before }),
       credits: req.credits,
       state: 'held',
       until: now + req.holdMs,
