@@ -163,4 +163,22 @@ describe('tenants: per-tenant caps over HTTP', () => {
       expect(JSON.stringify(await res.json())).not.toMatch(/alice|bob|tenant/i);
     }
   });
+  it('slows unknown tokens from an address without locking out the known tenants there', async () => {
+    const ping = (token: string) =>
+      fetch(http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await ping(`spm_guess-${i}`)).status);
+    // Earlier tests' refused tokens counted too: some 401s, then 429 for the rest of the minute.
+    const first429 = statuses.indexOf(429);
+    expect(first429).toBeGreaterThan(0);
+    expect(first429).toBeLessThanOrEqual(10);
+    expect(statuses.slice(0, first429).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
+    // The same address (a proxy, say) with a known tenant's token is still served.
+    expect([401, 429]).not.toContain((await ping(tokenA)).status);
+  });
 });

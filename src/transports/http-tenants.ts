@@ -122,20 +122,13 @@ class TenantFront implements HttpFront {
   }
 
   async admit(req: IncomingMessage, res: ServerResponse): Promise<Handlers | undefined> {
-    const who = addressKey(req.socket.remoteAddress);
-    const wait = this.#failures.retryAfter(who);
-    if (wait > 0) return tooMany(res, wait, 'too many unknown access tokens from this address.');
     const token = bearerOf(req.headers.authorization);
     if (!token) return unauthorized(res, true);
     try {
       const tenant = await this.opts.auth.authenticate(token);
-      if (!tenant) {
-        if (this.#failures.fail(who))
-          this.rt.logger.warn(
-            `HTTP: too many unknown access tokens from ${who}; refusing it (429) for a minute`,
-          );
-        return unauthorized(res, false);
-      }
+      // Only unknown tokens are slowed, per address: behind a proxy every tenant shares one address,
+      // and a guesser there must not lock the known tenants out (256-bit tokens are not guessed).
+      if (!tenant) return this.#unknown(req, res);
       const over = this.#rate.take(tenant.id);
       if (over > 0) {
         const max = this.rt.config.tenants.requestsPerMinute;
@@ -161,6 +154,17 @@ class TenantFront implements HttpFront {
       );
       return undefined;
     }
+  }
+
+  #unknown(req: IncomingMessage, res: ServerResponse): undefined {
+    const who = addressKey(req.socket.remoteAddress);
+    const wait = this.#failures.retryAfter(who);
+    if (wait > 0) return tooMany(res, wait, 'too many unknown access tokens from this address.');
+    if (this.#failures.fail(who))
+      this.rt.logger.warn(
+        `HTTP: too many unknown access tokens from ${who}; answering them 429 for a minute`,
+      );
+    return unauthorized(res, false);
   }
 
   get sessions(): number {
