@@ -223,6 +223,8 @@ describeWithRedis('tenants: one deployment, two people, two replicas', () => {
     expect(JSON.stringify(overB)).toMatch(/credit limit/);
     expect(sb.accounts.map((a) => a.ledger().spent)).toEqual([500, 300]);
 
+    // Log lines about a tenant's work name that tenant.
+    expect(servers.map((s) => s.log()).join('\n')).toMatch(/story drafted \{"tenant":"alice"/);
     // No key in any answer, nor in either replica's log.
     const everything = seen.join('\n') + servers.map((s) => s.log()).join('\n');
     for (const secret of [UP_A, UP_B, tokenA, tokenB, STORE_KEY, QUOTE_KEY]) {

@@ -9,7 +9,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../config-shape.js';
 import { CreditBudget } from '../consent/budget.js';
-import { registerSecret } from '../log.js';
+import { type Logger, registerSecret } from '../log.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../runtime.js';
 import { tenantAccount } from '../store/tenants.js';
 import type { Tenant } from './directory.js';
@@ -50,6 +50,24 @@ export function tenantConfig(base: Config, tenant: Tenant, quoteKey: string): Co
     ...(tools ? { tools } : {}),
     // The server's disk is no tenant's: save_video is never offered.
     media: { dir: undefined },
+  };
+}
+
+/** The server's logger, each line naming the tenant it is about (for the operator; never a secret). */
+export function tenantLogger(base: Logger, name: string): Logger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, data?: Record<string, unknown>) =>
+    base[level](msg, { tenant: name, ...data });
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    get level() {
+      return base.level;
+    },
+    set level(l) {
+      base.level = l;
+    },
   };
 }
 
@@ -111,7 +129,7 @@ export class TenantRuntimes {
       .digest('hex');
     const rt = await createRuntime(tenantConfig(this.base.config, tenant, key), {
       ...this.overrides,
-      logger: this.base.logger,
+      logger: tenantLogger(this.base.logger, tenant.name),
       store: this.base.store,
       sharedStore: true,
       account: tenantAccount(tenant),
