@@ -50,6 +50,8 @@ export interface Config {
     requestsPerMinute: number;
     maxWaits: number;
   };
+  /** A fixed status poll interval for followed projects, instead of the adaptive one. */
+  pollIntervalMs?: number;
   /** Names of tool definitions (validated against them); unset: all. */
   tools?: string[];
   /** Where save_video writes; unset: the platform's default folder, and over HTTP no save_video. */

@@ -236,6 +236,7 @@ function toConfig(v: SettingValues, mode: Mode, flags: RawSettings, args: string
       requestsPerMinute: v.tenantRate,
       maxWaits: v.tenantWaits,
     },
+    pollIntervalMs: v.pollIntervalMs,
     tools: v.tools,
     media: { dir: v.mediaDir },
     app: { mediaOrigins: v.mediaOrigins },

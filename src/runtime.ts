@@ -11,6 +11,7 @@ import { accountKey, type LockStore } from './consent/project-lock.js';
 import { SpendSettler, settlingApi } from './consent/settle.js';
 import type { ProjectFollower } from './live/follower.js';
 import { createLiveLayer, type LiveLayer } from './live/live.js';
+import { storePollShare } from './live/shared-polling.js';
 import { sandboxTiming, type WatcherTiming } from './live/timing.js';
 import { createLogger, type Logger, registerSecret } from './log.js';
 import type { Sandbox } from './sandbox/contract.js';
@@ -114,7 +115,13 @@ export async function createRuntime(config: Config, o: RuntimeOverrides = {}): P
     new SpendSettler(store, account, { clock: o.clock, log: (m, d) => logger.info(m, d) }),
   );
 
-  const live = createLiveLayer({ api, logger, timing: sandboxTiming(config.sandbox, o.watch) });
+  const fixed = config.pollIntervalMs;
+  const timing = sandboxTiming(config.sandbox, {
+    ...(fixed && { minIntervalMs: fixed, maxIntervalMs: fixed, progressCapMs: fixed }),
+    ...o.watch,
+  });
+  const share = storePollShare(store, account, logger);
+  const live = createLiveLayer({ api, logger, timing, share });
   closers.unshift(async () => live.close());
   const rt: Runtime = {
     config: { ...config, api: apiConfig },

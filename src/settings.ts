@@ -250,6 +250,12 @@ export const SETTINGS = {
     default: 20,
     help: 'Most held connections (waits, streams, subscriptions) one tenant may have open on one replica; past it 429',
   }),
+  pollIntervalMs: setting({
+    flag: '--poll-interval-ms',
+    env: 'TWIN_POLL_INTERVAL_MS',
+    schema: int(25, 600_000),
+    help: 'Poll a followed project’s status at this fixed interval (ms) instead of the adaptive 1–15 s.',
+  }),
   logLevel: setting({
     flag: '--log-level',
     env: 'TWIN_LOG_LEVEL',

@@ -28,6 +28,8 @@ export interface ProjectChange {
   meaningful: boolean;
   /** The project reached completed or failed with this snapshot. */
   ended: boolean;
+  /** Another replica polled it (shared polling): its own publishers have told their listeners. */
+  fromPeer?: boolean;
 }
 
 export function changeKinds(a: ProjectStatusResponse | undefined, b: ProjectStatusResponse): ChangeKind[] {

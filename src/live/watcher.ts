@@ -21,12 +21,15 @@ import type { Logger } from '../log.js';
 import { changeKinds, meaningfulChange, type ProjectChange } from './change.js';
 import type { ProjectFollower, WaitOptions, WaitResult } from './follower.js';
 import { nextInterval, type PollPace } from './pace.js';
+import type { PollShare } from './shared-polling.js';
 import { DEFAULT_TIMING, type WatcherTiming } from './timing.js';
 
 export interface WatcherOptions extends Partial<WatcherTiming> {
   api: Pick<SceneProjectsApi, 'getStatus'>;
   logger?: Logger;
   now?: () => number;
+  /** Replicas sharing one store: one of them polls each project and hands its snapshots to the others. */
+  share?: PollShare;
 }
 
 type Listener = (change: ProjectChange) => void;
@@ -49,6 +52,10 @@ interface Entry {
   /** Fatal errors in a row (not found, unauthorized…): after a few, polling stops like at an end. */
   fatalInARow?: number;
   polls: number;
+  /** This replica holds the project's poll lease (shared polling). */
+  leased?: boolean;
+  /** Stops snapshots from other replicas (shared polling). */
+  unlisten?: () => void;
 }
 
 /** Errors after which polling that project makes no sense. */
@@ -72,11 +79,13 @@ export class ProjectWatcher implements ProjectFollower {
   })();
   private closed = false;
   private readonly pace: PollPace;
+  private readonly share?: PollShare;
 
   constructor(opts: WatcherOptions) {
     this.api = opts.api;
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
+    this.share = opts.share;
     const t = { ...DEFAULT_TIMING };
     for (const k of Object.keys(DEFAULT_TIMING) as (keyof WatcherTiming)[]) {
       const v = opts[k];
@@ -116,6 +125,11 @@ export class ProjectWatcher implements ProjectFollower {
     if (!entry) {
       entry = { id: projectId, refs: 0, interval: this.timing.minIntervalMs, ended: false, polls: 0 };
       this.entries.set(projectId, entry);
+      const e = entry;
+      e.unlisten = this.share?.listen(projectId, {
+        snapshot: (s) => this.fromPeer(e, s),
+        touch: () => this.touchHere(projectId),
+      });
     }
     if (entry.lingerTimer) {
       clearTimeout(entry.lingerTimer);
@@ -156,6 +170,12 @@ export class ProjectWatcher implements ProjectFollower {
 
   /** Something we did (approve, regenerate, upscale) changed the project: poll now if followed. */
   touched(projectId: number): void {
+    // Another replica may be the one polling it.
+    this.share?.touch(projectId);
+    this.touchHere(projectId);
+  }
+
+  private touchHere(projectId: number): void {
     const entry = this.entries.get(projectId);
     if (!entry) return;
     entry.interval = this.timing.minIntervalMs;
@@ -257,6 +277,8 @@ export class ProjectWatcher implements ProjectFollower {
     for (const e of this.entries.values()) {
       clearTimeout(e.timer);
       clearTimeout(e.lingerTimer);
+      e.unlisten?.();
+      if (e.leased) this.share?.release(e.id);
     }
     this.entries.clear();
     this.abort.abort(new Error('watcher closed'));
@@ -288,8 +310,14 @@ export class ProjectWatcher implements ProjectFollower {
     if (entry.refs > 0) return;
     clearTimeout(entry.timer);
     entry.timer = undefined;
+    // The lease is kept: a follower often comes straight back (get_status waits one change at a time);
+    // unrenewed, it lapses within 1.5 intervals for a replica whose clients still follow.
     entry.lingerTimer = setTimeout(() => {
-      if (entry.refs === 0 && this.entries.get(projectId) === entry) this.entries.delete(projectId);
+      if (entry.refs === 0 && this.entries.get(projectId) === entry) {
+        entry.unlisten?.();
+        if (entry.leased) this.share?.release(projectId);
+        this.entries.delete(projectId);
+      }
     }, this.timing.lingerMs);
     entry.lingerTimer.unref?.();
   }
@@ -323,6 +351,14 @@ export class ProjectWatcher implements ProjectFollower {
   }
 
   private async poll(entry: Entry): Promise<void> {
+    if (this.share) {
+      entry.leased = await this.share.mayPoll(entry.id, entry.interval);
+      if (!entry.leased) {
+        // Another replica polls it and hands us its snapshots; look again in an interval.
+        entry.lastPollAt = this.now();
+        return;
+      }
+    }
     entry.polls++;
     let snapshot: ProjectStatusResponse;
     try {
@@ -351,10 +387,24 @@ export class ProjectWatcher implements ProjectFollower {
       for (const l of this.errorListeners) safe(() => l(entry.id, err));
       return;
     }
-    const now = this.now();
-    entry.lastPollAt = now;
+    entry.lastPollAt = this.now();
     entry.fatalInARow = 0;
     if (this.closed) return;
+    this.share?.publish(entry.id, snapshot);
+    this.apply(entry, snapshot);
+  }
+
+  /** A snapshot another replica polled: taken as if this process had polled it. */
+  private fromPeer(entry: Entry, snapshot: ProjectStatusResponse): void {
+    if (this.closed || entry.refs === 0 || snapshot.id !== entry.id) return;
+    entry.lastPollAt = this.now();
+    this.apply(entry, snapshot, true);
+    if (!entry.inflight) this.schedule(entry);
+  }
+
+  /** A fresh snapshot: the next interval, the end, and every listener. */
+  private apply(entry: Entry, snapshot: ProjectStatusResponse, fromPeer = false): void {
+    const now = this.now();
     const previous = entry.last;
     entry.last = snapshot;
     entry.lastAt = now;
@@ -375,6 +425,7 @@ export class ProjectWatcher implements ProjectFollower {
     for (const fn of [...(this.snapshotListeners.get(entry.id) ?? [])]) safe(() => fn(snapshot));
     if (kinds.length) {
       const change: ProjectChange = { projectId: entry.id, previous, snapshot, kinds, meaningful, ended };
+      if (fromPeer) change.fromPeer = true;
       for (const l of [...this.listeners]) safe(() => l(change));
     }
   }

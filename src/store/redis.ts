@@ -154,7 +154,10 @@ export class RedisStore implements StateStore {
       await sub.connect();
       await sub.subscribe(RELEASED_CHANNEL, (key: string) => this.#wake(key));
       return sub;
-    })();
+    })().catch((err: unknown) => {
+      this.#subscriber = undefined; // try again on the next use
+      throw err;
+    });
     return this.#subscriber;
   }
 

@@ -8,6 +8,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import type { Runtime } from '../runtime.js';
 import { type BuildOptions, buildServer, newSession } from '../server.js';
+import { storeEventBus } from './http-bus.js';
 
 export interface ModernHandler {
   handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
@@ -19,7 +20,10 @@ export function modernHandler(rt: Runtime, buildOpts: BuildOptions, maxBody: num
   // Every request shares this one SessionState. Its budget is rt.budget itself — the server-wide
   // credit limit — because there is no session to hang a per-session limit on.
   const state = newSession(rt, 'http-modern');
+  // Replicas sharing a store share listen events too: a change reaches every replica's streams.
+  const bus = rt.store.events ? storeEventBus(rt.store.events, `mcp-bus:${rt.account}`, logger) : undefined;
   const handler = createMcpHandler((ctx) => buildServer(rt, state, ctx, buildOpts), {
+    ...(bus && { bus }),
     legacy: 'reject',
     maxRequestBodySize: maxBody,
     onerror: (err) => logger.debug('modern HTTP exchange error', { error: err.message }),
@@ -28,7 +32,8 @@ export function modernHandler(rt: Runtime, buildOpts: BuildOptions, maxBody: num
     maxRequestBodySize: maxBody,
     onerror: (err: Error) => logger.warn('modern HTTP handler failed', { error: err.message }),
   };
-  const unpublish = rt.live?.addPublisher((uri) => handler.notify.resourceUpdated(uri));
+  // With a shared bus only the replica that polled publishes; the bus carries it to the others.
+  const unpublish = rt.live?.addPublisher((uri) => handler.notify.resourceUpdated(uri), { localOnly: !!bus });
 
   return {
     async handle(req, res, body) {
@@ -52,6 +57,7 @@ export function modernHandler(rt: Runtime, buildOpts: BuildOptions, maxBody: num
     async close() {
       unpublish?.();
       await handler.close();
+      await bus?.close();
     },
   };
 }
