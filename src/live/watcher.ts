@@ -2,14 +2,8 @@
  * One watcher per project, shared by the whole process. Upstream sees one status poll loop per
  * followed project, whatever the number of followers (subscriptions, listen streams, get_status
  * waits): every follower shares the one in-flight request and the one schedule.
- *
- * Interval policy (defaults; every bound is configurable):
- * - a new step, a scene that moved on, a new status or a final URL: next poll after `minIntervalMs` (1 s);
- * - progress moved but nothing else: the interval grows by 1.25× up to `progressCapMs` (5 s);
- * - nothing moved: it grows by 1.5× up to `maxIntervalMs` (15 s);
- * - rate limited: at least the Retry-After the upstream asked for (else twice the interval);
- * - another failure: twice the interval, up to `maxIntervalMs`.
- * Polling stops when nobody follows (the state lingers `lingerMs` so that a follower coming back
+ * The interval policy is in poll-result.ts; replicas sharing a store poll once between them
+ * (shared-polling.ts). Polling stops when nobody follows (the state lingers `lingerMs` so that a follower coming back
  * keeps the schedule instead of polling at once) or when the project ends (completed/failed;
  * `upscaling` is not an end). `touched()` polls a followed project at once and resets the interval.
  */
@@ -18,9 +12,10 @@ import type { SceneProjectsApi } from '../api/contract.js';
 import { ApiError } from '../api/errors/index.js';
 import { isTerminalStatus, type ProjectStatusResponse } from '../api/schemas.js';
 import type { Logger } from '../log.js';
-import { changeKinds, meaningfulChange, type ProjectChange } from './change.js';
+import { meaningfulChange, type ProjectChange } from './change.js';
 import type { ProjectFollower, WaitOptions, WaitResult } from './follower.js';
-import { nextInterval, type PollPace } from './pace.js';
+import type { PollPace } from './pace.js';
+import { afterFailure, afterSnapshot, endLine, FATAL_KINDS, type PollState } from './poll-result.js';
 import type { PollShare } from './shared-polling.js';
 import { DEFAULT_TIMING, type WatcherTiming } from './timing.js';
 
@@ -35,33 +30,23 @@ export interface WatcherOptions extends Partial<WatcherTiming> {
 type Listener = (change: ProjectChange) => void;
 type ErrorListener = (projectId: number, error: unknown) => void;
 
-interface Entry {
+interface Entry extends PollState {
   id: number;
   refs: number;
   last?: ProjectStatusResponse;
   lastAt?: number;
   lastPollAt?: number;
-  interval: number;
   timer?: NodeJS.Timeout;
   lingerTimer?: NodeJS.Timeout;
   inflight?: Promise<void>;
   /** touched() while a poll was in flight: that poll's answer may predate the change, so poll again. */
   retouched?: boolean;
-  /** The last snapshot was terminal: no polling until touched or newly followed. */
-  ended: boolean;
-  /** Fatal errors in a row (not found, unauthorized…): after a few, polling stops like at an end. */
-  fatalInARow?: number;
   polls: number;
   /** This replica holds the project's poll lease (shared polling). */
   leased?: boolean;
   /** Stops snapshots from other replicas (shared polling). */
   unlisten?: () => void;
 }
-
-/** Errors after which polling that project makes no sense. */
-const FATAL_KINDS = new Set(['not_found', 'unauthorized', 'not_configured', 'validation']);
-/** A deleted or forbidden project is given up after this many such answers in a row (a blip is not). */
-const FATAL_LIMIT = 3;
 
 export class ProjectWatcher implements ProjectFollower {
   readonly timing: WatcherTiming;
@@ -128,7 +113,7 @@ export class ProjectWatcher implements ProjectFollower {
       const e = entry;
       e.unlisten = this.share?.listen(projectId, {
         snapshot: (s) => this.fromPeer(e, s),
-        touch: () => this.touchHere(projectId),
+        touch: () => this.touched(projectId, true),
       });
     }
     if (entry.lingerTimer) {
@@ -169,13 +154,8 @@ export class ProjectWatcher implements ProjectFollower {
   }
 
   /** Something we did (approve, regenerate, upscale) changed the project: poll now if followed. */
-  touched(projectId: number): void {
-    // Another replica may be the one polling it.
-    this.share?.touch(projectId);
-    this.touchHere(projectId);
-  }
-
-  private touchHere(projectId: number): void {
+  touched(projectId: number, byPeer = false): void {
+    if (!byPeer) this.share?.touch(projectId); // another replica may be the one polling it
     const entry = this.entries.get(projectId);
     if (!entry) return;
     entry.interval = this.timing.minIntervalMs;
@@ -366,19 +346,7 @@ export class ProjectWatcher implements ProjectFollower {
     } catch (err) {
       entry.lastPollAt = this.now();
       if (this.closed) return;
-      const t = this.timing;
-      if (err instanceof ApiError && err.kind === 'rate_limited') {
-        const ra = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : entry.interval * 2;
-        entry.interval = Math.min(Math.max(ra, t.minIntervalMs), t.maxRetryAfterMs);
-      } else if (err instanceof ApiError && FATAL_KINDS.has(err.kind)) {
-        entry.interval = t.maxIntervalMs;
-        entry.fatalInARow = (entry.fatalInARow ?? 0) + 1;
-        // Following a project that is gone must not cost a request every interval for as long as
-        // a connection stays open; touched() or a new follower tries again.
-        if (entry.fatalInARow >= FATAL_LIMIT) entry.ended = true;
-      } else {
-        entry.interval = nextInterval(entry.interval, 'failed', this.pace);
-      }
+      afterFailure(entry, err, this.timing, this.pace);
       this.logger?.debug('status poll failed', {
         project_id: entry.id,
         error: err instanceof Error ? err.message : String(err),
@@ -408,20 +376,9 @@ export class ProjectWatcher implements ProjectFollower {
     const previous = entry.last;
     entry.last = snapshot;
     entry.lastAt = now;
-    const kinds = changeKinds(previous, snapshot);
-    const meaningful = meaningfulChange(previous, snapshot);
-    const ended = isTerminalStatus(snapshot.status);
-    const outcome = meaningful ? 'changed' : kinds.includes('progress') ? 'progress' : 'unchanged';
-    entry.interval = nextInterval(entry.interval, outcome, this.pace);
-    if (ended) {
-      entry.ended = true;
-      if (previous && !isTerminalStatus(previous.status)) {
-        const data: Record<string, unknown> = { project_id: entry.id };
-        if (snapshot.final_video_url) data.final_video_url = snapshot.final_video_url;
-        if (snapshot.error) data.error = snapshot.error;
-        this.logger?.info(`generation ${snapshot.status === 'completed' ? 'completed' : 'failed'}`, data);
-      }
-    }
+    const { kinds, meaningful, ended } = afterSnapshot(entry, previous, snapshot, this.pace);
+    const line = endLine(previous, snapshot, entry.id);
+    if (line) this.logger?.info(...line);
     for (const fn of [...(this.snapshotListeners.get(entry.id) ?? [])]) safe(() => fn(snapshot));
     if (kinds.length) {
       const change: ProjectChange = { projectId: entry.id, previous, snapshot, kinds, meaningful, ended };
