@@ -29,7 +29,8 @@ export interface HttpResult {
   ratio: number;
 }
 
-interface Target {
+/** One server under load: its clients, the tool they call, and what was measured. */
+export interface LoadTarget {
   url: string;
   child: ChildProcess;
   tool: string;
@@ -44,7 +45,7 @@ interface Target {
 
 const urlFrom = (re: RegExp) => (_out: string, err: string) => re.exec(err)?.[1];
 
-async function connectAll(t: Target, n: number): Promise<void> {
+export async function connectAll(t: LoadTarget, n: number): Promise<void> {
   t.clients = await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const client = new Client(
@@ -57,7 +58,8 @@ async function connectAll(t: Target, n: number): Promise<void> {
   );
 }
 
-async function slice(t: Target, ms: number): Promise<number> {
+/** Every client calls the tool in a loop until `ms` have passed; returns the time it took. */
+export async function loadSlice(t: LoadTarget, ms: number): Promise<number> {
   const deadline = performance.now() + ms;
   const sampler = setInterval(() => t.rss.push(rssKiB(t.child.pid)), 250);
   const t0 = performance.now();
@@ -85,13 +87,39 @@ async function slice(t: Target, ms: number): Promise<number> {
   return performance.now() - t0;
 }
 
+export const loadTarget = (
+  url: string,
+  child: ChildProcess,
+  tool: string,
+  args: Record<string, unknown>,
+): LoadTarget => ({ url, child, tool, args, lat: [], calls: 0, errors: 0, rss: [], clients: [] });
+
+/** The figures of one side after `ms` of load. */
+export function httpSide(t: LoadTarget, ms: number): HttpSide {
+  const mib = (k: number) => round(k / 1024, 1);
+  const rss = t.rss.filter((x) => Number.isFinite(x));
+  return {
+    calls: t.calls,
+    errors: t.errors,
+    rps: round(t.calls / (ms / 1000), 0),
+    p50: round(median(t.lat), 2),
+    p99: round(percentile(t.lat, 99), 2),
+    rssMiB: {
+      start: mib(rss[0] ?? Number.NaN),
+      end: mib(rss[rss.length - 1] ?? Number.NaN),
+      max: mib(Math.max(...rss)),
+    },
+    ...(t.firstError && { firstError: t.firstError }),
+  };
+}
+
 export async function runHttpLoad(
   seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 20),
   clients = Number(process.env.BENCH_HTTP_CLIENTS ?? 50),
   slices = 4,
 ): Promise<HttpResult> {
   const children: ChildProcess[] = [];
-  const targets: Target[] = [];
+  const targets: LoadTarget[] = [];
   try {
     const sbx = await spawnUntil(
       [CLI, 'sandbox', '--port', '0', '--token', 'bench-sandbox-token', '--credits', '100000'],
@@ -125,52 +153,24 @@ export async function runHttpLoad(
       urlFrom(/bare server at (http:\/\/\S+\/mcp)/),
     );
     children.push(bare.child);
-    const mk = (url: string, child: ChildProcess, tool: string, args: Record<string, unknown>): Target => ({
-      url,
-      child,
-      tool,
-      args,
-      lat: [],
-      calls: 0,
-      errors: 0,
-      rss: [],
-      clients: [],
-    });
-    const a = mk(ours.value, ours.child, 'get_status', { project_id: created.id });
-    const b = mk(bare.value, bare.child, 'echo', { text: 'hello' });
+    const a = loadTarget(ours.value, ours.child, 'get_status', { project_id: created.id });
+    const b = loadTarget(bare.value, bare.child, 'echo', { text: 'hello' });
     targets.push(a, b);
     await connectAll(a, clients);
     await connectAll(b, clients);
     // Warm-up (not counted): one short slice each.
     for (const t of [a, b]) {
-      await slice(t, 1000);
+      await loadSlice(t, 1000);
       Object.assign(t, { lat: [], calls: 0, errors: 0, firstError: undefined });
       t.rss = [rssKiB(t.child.pid)];
     }
     const sliceMs = (seconds * 1000) / slices;
     const elapsed = { a: 0, b: 0 };
     for (let i = 0; i < slices; i++) {
-      for (const side of abba(i)) elapsed[side] += await slice(side === 'a' ? a : b, sliceMs);
+      for (const side of abba(i)) elapsed[side] += await loadSlice(side === 'a' ? a : b, sliceMs);
     }
-    const side = (t: Target, ms: number): HttpSide => {
-      const mib = (k: number) => round(k / 1024, 1);
-      const rss = t.rss.filter((x) => Number.isFinite(x));
-      return {
-        calls: t.calls,
-        errors: t.errors,
-        rps: round(t.calls / (ms / 1000), 0),
-        p50: round(median(t.lat), 2),
-        p99: round(percentile(t.lat, 99), 2),
-        rssMiB: {
-          start: mib(rss[0] ?? Number.NaN),
-          end: mib(rss[rss.length - 1] ?? Number.NaN),
-          max: mib(Math.max(...rss)),
-        },
-        ...(t.firstError && { firstError: t.firstError }),
-      };
-    };
-    const o = side(a, elapsed.a);
-    const r = side(b, elapsed.b);
+    const o = httpSide(a, elapsed.a);
+    const r = httpSide(b, elapsed.b);
     return {
       clients,
       secondsPerSide: seconds,

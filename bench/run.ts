@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark in turn (each interleaves our server with the bare one in the
  * same run), a table on stdout, and bench/results.json. Bounded: each benchmark has a deadline.
  * Knobs: BENCH_HTTP_SECONDS (20), BENCH_HTTP_CLIENTS (50), BENCH_STARTUP_ROUNDS (15),
- * BENCH_MEMORY_ROUNDS (8), BENCH_PERCALL_PAIRS (1000), BENCH_POLL_GEN_SECONDS (6), BENCH_ONLY (a,b,…:
- * tools, app, startup, memory, perCall, http, polling, streams).
+ * BENCH_MEMORY_ROUNDS (8), BENCH_PERCALL_PAIRS (1000), BENCH_POLL_GEN_SECONDS (6), BENCH_SPEND_ROUNDS (2000),
+ * BENCH_ONLY (a,b,…: tools, app, startup, memory, perCall, http, polling, streams, redis).
  */
 import { writeFileSync } from 'node:fs';
 import { APP_GZIP_GOAL_KB, runAppSize } from './app-size.js';
@@ -12,6 +12,7 @@ import { machine, ROOT, type Row, within } from './lib.js';
 import { runMemory } from './memory.js';
 import { runPerCall } from './per-call.js';
 import { runPolling } from './polling.js';
+import { runRedisStore } from './redis-store.js';
 import { runStartup } from './startup.js';
 import { runStreams } from './streams.js';
 import { figures, listAllTools, TOKEN_GOALS } from './tools-size-lib.js';
@@ -249,6 +250,41 @@ await step(
           met: r.heapMiB.rounds.every((x) => x.held === r.cap && x.closed < x.open),
         },
       ]),
+);
+
+await step(
+  'redis',
+  httpSeconds * 2000 + 60_000,
+  () => runRedisStore(httpSeconds),
+  (r) => [
+    {
+      benchmark: `7. Redis store (${r.clients} clients, ${r.secondsPerSide} s each)`,
+      measure: 'HTTP requests/s, approve_project quotes under a credit limit: redis:// vs memory',
+      ours: fmt(r.redis.rps),
+      bare: fmt(r.memory.rps),
+      ratio: fmt(r.ratio),
+      goal: 'ratio ≥ 0.8',
+      met: r.ratio >= 0.8,
+    },
+    {
+      benchmark: '',
+      measure: 'latency p50 / p99 ms; errors',
+      ours: `${r.redis.p50} / ${r.redis.p99}; ${r.redis.errors}`,
+      bare: `${r.memory.p50} / ${r.memory.p99}; ${r.memory.errors}`,
+      ratio: '',
+      goal: 'no errors',
+      met: r.redis.errors === 0 && r.memory.errors === 0,
+    },
+    {
+      benchmark: '',
+      measure: `a spend's store round trips (lock, quote, reserve, settle, unlock), p50 / p99 ms (${r.spend.rounds} pairs)`,
+      ours: `${r.spend.redis.p50} / ${r.spend.redis.p99}`,
+      bare: `${r.spend.memory.p50} / ${r.spend.memory.p99}`,
+      ratio: '',
+      goal: 'p50 ≤ 2 ms',
+      met: r.spend.redis.p50 <= 2,
+    },
+  ],
 );
 
 const total = Math.round((performance.now() - started) / 1000);
