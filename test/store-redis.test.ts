@@ -1,7 +1,10 @@
 /** The Redis store against a real redis-server: the store contract, pub/sub, and failing closed. */
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRedisStore, type RedisStore } from '../src/store/redis.js';
 import { StoreUnavailableError } from '../src/store/types.js';
+import { builtCli } from './helpers/dist.js';
+import { freePort } from './helpers/redis-process.js';
 import { describeWithRedis, type RedisServer, startRedis } from './helpers/redis-server.js';
 import { storeContract } from './store-contract.js';
 
@@ -67,5 +70,26 @@ describeWithRedis('redis store', () => {
       })
       .toBe(true);
     await store.close();
+  });
+
+  it('doctor checks a Redis store: answering, or failing with its fix, never showing its password', async () => {
+    const doctor = (store: string) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [builtCli(), 'doctor', '--sandbox', '--store', store],
+          { env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? -1) : 0, out: stdout + stderr }),
+        );
+      });
+    const up = await doctor(redis.url);
+    expect(up.code, up.out).toBe(0);
+    expect(up.out).toMatch(/\[ok {2}\] Redis store: redis:\/\/127\.0\.0\.1:\d+ answers/);
+    const password = 'pw-4c1d2e9f7a';
+    const down = await doctor(`redis://:${password}@127.0.0.1:${await freePort()}`);
+    expect(down.code, down.out).toBe(1);
+    expect(down.out).toMatch(/\[FAIL\] Redis store: .*cannot be used.*Spending is refused until it answers/);
+    expect(down.out).toMatch(/fix: Start Redis/);
+    expect(down.out).not.toContain(password);
   });
 });

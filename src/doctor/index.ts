@@ -6,6 +6,8 @@
 import { tmpdir } from 'node:os';
 import { redact, shownUrl, urlSecrets } from '../api/redact.js';
 import type { Config } from '../config.js';
+import { accountKey } from '../store/locks.js';
+import { storeSecrets } from '../store/open.js';
 import { defaultStateDir } from '../store/state-dir.js';
 import {
   type Check,
@@ -17,7 +19,7 @@ import {
   tokenCheck,
 } from './checks.js';
 import { ServiceProbe } from './probe.js';
-import { writableCheck } from './state-dir.js';
+import { redisCheck, writableCheck } from './state-dir.js';
 
 const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip' };
 
@@ -42,7 +44,11 @@ export async function runDoctor(config: Config, write: (text: string) => void): 
       sandbox: true,
     };
   }
-  const secrets = [target.token ?? '', ...urlSecrets(target.url)].filter(Boolean);
+  const secrets = [
+    target.token ?? '',
+    ...urlSecrets(target.url),
+    ...(config.store.kind === 'redis' ? storeSecrets(config.store.url) : []),
+  ].filter(Boolean);
   // Every line passes through redaction: the token and any key in the URL can never be printed.
   const say = (line: string) => write(`${redact(line, secrets)}\n`);
   say(
@@ -50,7 +56,7 @@ export async function runDoctor(config: Config, write: (text: string) => void): 
   );
   try {
     const checks = await gather(target, secrets);
-    checks.push(await stateCheck(config.store));
+    checks.push(await stateCheck(config.store, target.token));
     for (const c of checks) {
       say(`[${MARK[c.status]}] ${c.name}: ${c.detail}`);
       if (c.fix && c.status !== 'ok') say(`       fix: ${c.fix}`);
@@ -92,8 +98,9 @@ async function gather(t: DoctorTarget, secrets: string[]): Promise<Check[]> {
   return checks;
 }
 
-/** The file store writes in the state directory; otherwise the only place written is the temporary directory. */
-function stateCheck(store: Config['store']): Promise<Check> {
+/** The file store writes in the state directory, a Redis store must answer; otherwise the temporary directory is all. */
+function stateCheck(store: Config['store'], token: string | undefined): Promise<Check> {
+  if (store.kind === 'redis') return redisCheck(store.url, accountKey(token));
   if (store.kind === 'file')
     return writableCheck(
       'state directory',

@@ -16,3 +16,27 @@ export async function writableCheck(name: string, dir: string, fix: string): Pro
     return { name, status: 'fail', detail: `cannot write in ${dir} (${code}).`, fix };
   }
 }
+
+/** A Redis store answers for this account: spending is refused while it does not. */
+export async function redisCheck(url: string, account: string): Promise<Check> {
+  const name = 'Redis store';
+  const { openRedisStore, redisWhere } = await import('../store/redis.js');
+  const store = await openRedisStore({ url });
+  try {
+    const u = await store.usage(account, 'lifetime');
+    return {
+      name,
+      status: 'ok',
+      detail: `${redisWhere(url)} answers (${u.spent} credits spent through it by this account).`,
+    };
+  } catch (err) {
+    return {
+      name,
+      status: 'fail',
+      detail: `${err instanceof Error ? err.message : String(err)}. Spending is refused until it answers.`,
+      fix: 'Start Redis (7 or newer) there, or correct --store / TWIN_STORE (redis://host:6379, rediss:// for TLS; a password goes in the URL).',
+    };
+  } finally {
+    await store.close();
+  }
+}
