@@ -61,7 +61,7 @@ describe('layers', () => {
       'src/runtime.ts': "import { w } from './live/watcher.js';\nexport const RT = w;\n",
       'src/elsewhere/odd.ts': 'export const odd = 1;\n',
     });
-    const problems = checkShape(root, new Set());
+    const problems = checkShape(root);
     const upward = (file: string, target: string) =>
       problems.some((p) => p.startsWith(`src/${file}:`) && p.includes(`imports src/${target} `));
     expect(upward('consent/gate.ts', 'tools/define.ts')).toBe(true);
@@ -104,7 +104,7 @@ describe('sizes', () => {
       'src/tools/longer.ts': `${fn('tooLong', 81)}${'// filler\n'.repeat(401 - 81)}`,
       'src/tools/method.ts': `export class K {\n  m() {\n${'    void 0;\n'.repeat(80)}  }\n}\n`,
     });
-    expect(checkShape(root, new Set()).sort()).toEqual([
+    expect(checkShape(root).sort()).toEqual([
       'src/tools/longer.ts: 401 lines (at most 400): split it by what each part does.',
       'src/tools/longer.ts:1: function tooLong has 81 lines (at most 80): split it.',
       'src/tools/method.ts:2: function m has 82 lines (at most 80): split it.',

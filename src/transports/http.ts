@@ -5,7 +5,7 @@
  * (http-guards.ts: Host, Origin, bearer token) and one read of the body. GET /healthz answers
  * liveness without any secret, behind the same Host check.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLegacyRequest } from '@modelcontextprotocol/server';
 import type { Runtime } from '../runtime.js';
@@ -34,6 +34,67 @@ export interface HttpServerOptions {
 
 const CLOSE_GRACE_MS = 2000;
 
+/** What the /mcp route needs from the server around it. */
+interface McpRoute {
+  rt: Runtime;
+  guards: ReturnType<typeof requestGuards>;
+  holdStream: ReturnType<typeof streamGate>;
+  front: HttpFront;
+  maxBody: number;
+  closing(): boolean;
+}
+
+/** POST, GET or DELETE /mcp: the guards, who it is for, one read of the body, the message check, the era's handler. */
+async function handleMcp(d: McpRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!d.guards.admit(req, res)) return;
+  if (d.closing()) {
+    sendJsonError(res, 503, -32000, 'The server is shutting down.', { connection: 'close' });
+    return;
+  }
+  if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+    sendJsonError(res, 405, -32000, 'Method not allowed: use POST, GET or DELETE.', {
+      allow: 'POST, GET, DELETE',
+    });
+    return;
+  }
+  // Who the request is for, before its body is read.
+  const handlers = await d.front.admit(req, res);
+  if (!handlers) return;
+  const read = await readRequest(req, res, d.maxBody, d.rt.logger);
+  if (!read) return;
+  if (!admitMessage(d.rt, read.body, res)) return;
+  if (handlers.hold && !handlers.hold(req, res, read.body)) return;
+  if (!d.holdStream(req, res, read.body)) return;
+  // Classification needs only the headers and the parsed body: the body was read once, above.
+  if (await isLegacyRequest(read.probe, read.body, { maxRequestBodySize: d.maxBody })) {
+    await handlers.legacy.handle(req, res, read.body);
+  } else {
+    await handlers.modern.handle(req, res, read.body);
+  }
+}
+
+/** A single message the SDK would refuse with a generic 400 gets its first problem named (inbound-check.ts). */
+function admitMessage(rt: Runtime, body: unknown, res: ServerResponse): boolean {
+  if (!body || typeof body !== 'object') return true;
+  // A batch is the SDK's to answer, unless it nests too deep for any validator to walk.
+  if (Array.isArray(body) && !nestedDeeperThan(body)) return true;
+  const verdict = checkInbound(body);
+  if (verdict.ok) return true;
+  rt.logger.warn(verdict.log);
+  sendJsonError(res, 400, verdict.error.code, verdict.error.message, {}, verdict.reply?.id ?? null);
+  return false;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {}): Promise<HttpServerHandle> {
   const cfg = rt.config.http;
   const { logger } = rt;
@@ -45,51 +106,13 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
   const front = await httpFront(rt, maxBody);
   let closing = false;
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!guards.admit(req, res)) return;
-    if (closing) {
-      sendJsonError(res, 503, -32000, 'The server is shutting down.', { connection: 'close' });
-      return;
-    }
-    if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
-      sendJsonError(res, 405, -32000, 'Method not allowed: use POST, GET or DELETE.', {
-        allow: 'POST, GET, DELETE',
-      });
-      return;
-    }
-    // Who the request is for, before its body is read.
-    const handlers = await front.admit(req, res);
-    if (!handlers) return;
-    const read = await readRequest(req, res, maxBody, logger);
-    if (!read) return;
-    if (!admitMessage(read.body, res)) return;
-    if (handlers.hold && !handlers.hold(req, res, read.body)) return;
-    if (!holdStream(req, res, read.body)) return;
-    // Classification needs only the headers and the parsed body: the body was read once, above.
-    if (await isLegacyRequest(read.probe, read.body, { maxRequestBodySize: maxBody })) {
-      await handlers.legacy.handle(req, res, read.body);
-    } else {
-      await handlers.modern.handle(req, res, read.body);
-    }
-  }
-
-  /** A single message the SDK would refuse with a generic 400 gets its first problem named (inbound-check.ts). */
-  function admitMessage(body: unknown, res: ServerResponse): boolean {
-    if (!body || typeof body !== 'object') return true;
-    // A batch is the SDK's to answer, unless it nests too deep for any validator to walk.
-    if (Array.isArray(body) && !nestedDeeperThan(body)) return true;
-    const verdict = checkInbound(body);
-    if (verdict.ok) return true;
-    logger.warn(verdict.log);
-    sendJsonError(res, 400, verdict.error.code, verdict.error.message, {}, verdict.reply?.id ?? null);
-    return false;
-  }
+  const mcp: McpRoute = { rt, guards, holdStream, front, maxBody, closing: () => closing };
 
   const httpServer = createServer((req, res) => {
     let route: Promise<void>;
     switch (pathOf(req)) {
       case '/mcp':
-        route = handleMcp(req, res);
+        route = handleMcp(mcp, req, res);
         break;
       case '/healthz':
         // Behind the Host check: a DNS-rebinding page must not read even the mode and session count.
@@ -111,13 +134,7 @@ export async function startHttpServer(rt: Runtime, opts: HttpServerOptions = {})
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(opts.port ?? cfg.port, host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(httpServer, opts.port ?? cfg.port, host);
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${hostForUrl(host)}:${port}/mcp`;
   logger.info(
