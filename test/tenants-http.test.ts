@@ -6,15 +6,14 @@
  * tenant's spends, no key appears in any output or log, a rotated or removed access token is refused
  * at once on every replica, and a tenant over its rate gets 429 while the other is served.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src/sandbox/index.js';
 import { openRedisStore, type RedisStore } from '../src/store/redis.js';
 import { TenantDirectory } from '../src/tenants/directory.js';
-import { builtCli } from './helpers/dist.js';
 import { describeWithRedis, type RedisServer, startRedis } from './helpers/redis-server.js';
+import { type HttpServerProcess, spawnHttpServer } from './helpers/replicas.js';
 import { type Era, followToCompletion } from './live-harness.js';
 
 const STORE_KEY = randomBytes(24).toString('hex');
@@ -23,44 +22,10 @@ const UP_A = `upstream-alice-${randomBytes(8).toString('hex')}`;
 const UP_B = `upstream-bob-${randomBytes(8).toString('hex')}`;
 const RATE = 60;
 
-interface Proc {
-  url: string;
-  log(): string;
-  stop(): Promise<void>;
-}
+type Proc = HttpServerProcess;
 
-async function startServer(env: Record<string, string>): Promise<Proc> {
-  const child: ChildProcess = spawn(process.execPath, [builtCli(), '--http', '--tenants', '--port', '0'], {
-    env: { PATH: process.env.PATH ?? '', TWIN_LOG_LEVEL: 'debug', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20_000);
-    child.stderr?.on('data', (d) => {
-      log += String(d);
-      const m = /serving MCP over Streamable HTTP at (\S+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}):\n${log}`));
-    });
-  });
-  return {
-    url,
-    log: () => log,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+const startServer = (env: Record<string, string>): Promise<Proc> =>
+  spawnHttpServer(env, ['--tenants'], 'debug');
 
 async function connect(url: string, token: string, era: Era): Promise<Client> {
   const client = new Client(

@@ -110,7 +110,13 @@ export function reserve(a: AccountMoney, req: ReserveRequest, now: number): Rese
   const fits = req.limit === undefined || req.credits === 0 || usedCredits(before) + req.credits <= req.limit;
   if (req.id in a.open) throw new Error(`reservation ${req.id} exists already`);
   if (!fits) return { ok: false, usage: before };
-  a.open[req.id] = {
+  a.open[req.id] = heldRecord(req, now);
+  return { ok: true, usage: usage(a, req.period, now) };
+}
+
+/** The record of a reservation just made, held until `holdMs` from now: the same in every store. */
+export function heldRecord(req: ReserveRequest, now: number): SpendRecord {
+  return {
     id: req.id,
     at: now,
     action: req.action,
@@ -121,7 +127,6 @@ export function reserve(a: AccountMoney, req: ReserveRequest, now: number): Rese
     state: 'held',
     until: now + req.holdMs,
   };
-  return { ok: true, usage: usage(a, req.period, now) };
 }
 
 export function settle(

@@ -204,15 +204,7 @@ export class RedisStore implements StateStore {
   async reserve(account: string, req: ReserveRequest): Promise<ReserveResult> {
     const now = this.now();
     const record: SpendRecord & { _day: string } = {
-      id: req.id,
-      at: now,
-      action: req.action,
-      ...(req.project_id !== undefined && { project_id: req.project_id }),
-      ...(req.scene_number !== undefined && { scene_number: req.scene_number }),
-      ...(req.before !== undefined && { before: req.before }),
-      credits: req.credits,
-      state: 'held',
-      until: now + req.holdMs,
+      ...ledger.heldRecord(req, now),
       _day: new Date(now).toISOString().slice(0, 10),
     };
     const limit = req.limit === undefined ? '' : req.limit;

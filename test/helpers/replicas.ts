@@ -16,14 +16,27 @@ export interface Replica {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startReplica(env: Record<string, string>, args: string[] = []): Promise<Replica> {
+/** A built server over HTTP on a free port, once it says where it listens; its stderr is kept. */
+export interface HttpServerProcess {
+  url: string;
+  child: ChildProcess;
+  log(): string;
+  /** Ends the process: SIGTERM (a clean stop) or SIGKILL (a crash). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function spawnHttpServer(
+  env: Record<string, string>,
+  args: string[] = [],
+  logLevel = 'info',
+): Promise<HttpServerProcess> {
   const child: ChildProcess = spawn(process.execPath, [builtCli(), '--http', '--port', '0', ...args], {
-    env: { PATH: process.env.PATH ?? '', TWIN_LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', TWIN_LOG_LEVEL: logLevel, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica did not start:\n${log}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20_000);
     child.stderr?.on('data', (d) => {
       log += String(d);
       const m = /serving MCP over Streamable HTTP at (\S+)/.exec(log);
@@ -34,9 +47,25 @@ export async function startReplica(env: Record<string, string>, args: string[] =
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`replica exited (${code}):\n${log}`));
+      reject(new Error(`server exited (${code}):\n${log}`));
     });
   });
+  return {
+    url,
+    child,
+    log: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function startReplica(env: Record<string, string>, args: string[] = []): Promise<Replica> {
+  const server = await spawnHttpServer(env, args);
+  const { url } = server;
   const client = new Client(
     { name: 'replica-test', version: '1.0.0' },
     { versionNegotiation: { mode: 'auto' } },
@@ -44,15 +73,12 @@ export async function startReplica(env: Record<string, string>, args: string[] =
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return {
     url,
-    pid: child.pid!,
+    pid: server.child.pid!,
     client,
-    log: () => log,
-    async stop(signal = 'SIGTERM') {
+    log: server.log,
+    async stop(signal) {
       await client.close().catch(() => {});
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await exited;
+      await server.stop(signal);
     },
   };
 }
